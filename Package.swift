@@ -1,0 +1,55 @@
+// swift-tools-version:6.0
+// Crosstalk: transfer learning across languages and modalities, on libsentencepiece,
+// libsndfile, FFTW, libsoxr and OpenBLAS. See ../shared/ARCHITECTURE.md for the module map.
+import PackageDescription
+
+let package = Package(
+    name: "Crosstalk",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "crosstalk", targets: ["crosstalk"]),
+        .library(name: "Tokenization", targets: ["Tokenization"]),
+        .library(name: "AudioFeatures", targets: ["AudioFeatures"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: C shims and system libraries (found by pkg-config, installed by Scripts/setup)
+        .target(
+            name: "CSentencePiece",
+            path: "Sources/CSentencePiece",
+            linkerSettings: [.linkedLibrary("sentencepiece"), .linkedLibrary("sentencepiece_train")]
+        ),
+        .systemLibrary(name: "CFFTW", path: "Sources/CFFTW", pkgConfig: "fftw3f",
+                       providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CSndfile", path: "Sources/CSndfile", pkgConfig: "sndfile",
+                       providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "CSoxr", path: "Sources/CSoxr", pkgConfig: "soxr",
+                       providers: [.apt(["libsoxr-dev"])]),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+
+        // MARK: libraries
+        .target(name: "Tokenization", dependencies: ["CSentencePiece"]),
+        .target(name: "AudioFeatures", dependencies: ["CSndfile", "CFFTW", "CSoxr"]),
+
+        // MARK: tool
+        .executableTarget(
+            name: "crosstalk",
+            dependencies: [
+                "Tokenization", "AudioFeatures", "COpenBLAS", "CFFTW",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: tests
+        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"],
+                    resources: [.copy("Resources")]),
+        .testTarget(name: "AudioFeaturesTests", dependencies: ["AudioFeatures"],
+                    resources: [.copy("Resources")]),
+        .testTarget(name: "CLITests", dependencies: ["AudioFeatures"]),
+    ],
+    swiftLanguageModes: [.v5],
+    cxxLanguageStandard: .cxx17
+)

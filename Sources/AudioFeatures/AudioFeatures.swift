@@ -1,0 +1,3 @@
+import CSndfile
+import CFFTW
+import CSoxr

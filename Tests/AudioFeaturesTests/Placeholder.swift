@@ -1,0 +1,3 @@
+import XCTest
+@testable import AudioFeatures
+final class PlaceholderAudioFeaturesTests: XCTestCase { func testBuilds() {} }

@@ -1,0 +1,3 @@
+import XCTest
+@testable import Tokenization
+final class PlaceholderTokenizationTests: XCTestCase { func testBuilds() {} }
