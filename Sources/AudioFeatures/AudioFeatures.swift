@@ -1,3 +1,0 @@
-import CSndfile
-import CFFTW
-import CSoxr

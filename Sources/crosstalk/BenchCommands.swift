@@ -1,0 +1,334 @@
+// `crosstalk bench …`: throughput measured side by side with the tool a user would otherwise pick,
+// in the same run, on the same input. Not tests: they print figures and ratios for BENCHMARKS.md.
+// Release builds only (`swift build -c release`); python anchors live in Scripts/bench/.
+import ArgumentParser
+import AudioFeatures
+import CFFTW
+import COpenBLAS
+import Foundation
+import Tokenization
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks against spm_encode, python sentencepiece, librosa and whisper's numpy front end.",
+        subcommands: [BenchTokenize.self, BenchLogMel.self])
+}
+
+/// Common bench options.
+struct BenchOptions: ParsableArguments {
+    @Option(help: "Work directory for generated inputs (default: a fresh temporary directory).")
+    var workDir: String?
+    @Option(help: "Python interpreter for the anchors.")
+    var python: String = "python3"
+    @Option(help: "Repetitions per measurement (the best is reported).")
+    var repeats: Int = 3
+
+    func makeWorkDir() throws -> String {
+        let dir = workDir ?? (NSTemporaryDirectory() + "crosstalk-bench-\(getpid())")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+}
+
+// MARK: - process timing
+
+struct ProcessRun { let seconds: Double; let stdout: String; let status: Int32 }
+
+/// Runs `argv` with optional stdin/stdout files and returns its wall time (spawn included).
+func timeProcess(_ argv: [String], stdin stdinPath: String? = nil, stdout stdoutPath: String? = nil) throws -> ProcessRun {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = argv
+    if let stdinPath { p.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: stdinPath)) }
+    let pipe = Pipe()
+    if let stdoutPath {
+        _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
+        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
+    } else {
+        p.standardOutput = pipe
+    }
+    let t0 = DispatchTime.now().uptimeNanoseconds
+    try p.run()
+    var data = Data()
+    if stdoutPath == nil { data = pipe.fileHandleForReading.readDataToEndOfFile() }
+    p.waitUntilExit()
+    let dt = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+    return ProcessRun(seconds: dt, stdout: String(decoding: data, as: UTF8.self), status: p.terminationStatus)
+}
+
+func bestOf(_ n: Int, _ body: () throws -> Double) rethrows -> Double {
+    var best = Double.infinity
+    for _ in 0..<max(1, n) { best = min(best, try body()) }
+    return best
+}
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let t0 = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+}
+
+func jsonLines(_ s: String) -> [[String: Any]] {
+    s.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+}
+
+/// This executable's own path, for whole-process measurements.
+func selfExecutable() -> String {
+    URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path.hasPrefix("/")
+        ? (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        : CommandLine.arguments[0]
+}
+
+/// The package root: the directory holding Package.swift above this executable, or the cwd.
+func packageRoot() -> String {
+    var url = URL(fileURLWithPath: selfExecutable()).deletingLastPathComponent()
+    for _ in 0..<6 {
+        if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url.path }
+        url.deleteLastPathComponent()
+    }
+    return FileManager.default.currentDirectoryPath
+}
+
+/// Shared corpora: --data, CROSSTALK_DATA, or ../shared/corpora beside the package.
+func corporaRoot(_ explicit: String?) -> String? {
+    let candidates = [explicit, ProcessInfo.processInfo.environment["CROSSTALK_DATA"],
+                      packageRoot() + "/../shared/corpora"].compactMap { $0 }
+    return candidates.first { FileManager.default.fileExists(atPath: $0) }
+}
+
+func printRow(_ cols: [String], widths: [Int]) {
+    var s = ""
+    for (c, w) in zip(cols, widths) { s += c.padding(toLength: max(w, c.count), withPad: " ", startingAt: 0) + "  " }
+    print(s)
+}
+
+// MARK: - tokenize
+
+struct BenchTokenize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokenize",
+        abstract: "Encode ~10 MB of multilingual text: crosstalk vs spm_encode and python sentencepiece.")
+
+    @OptionGroup var bench: BenchOptions
+    @Option(help: "SentencePiece model (default: an 8k unigram model trained here on the benchmark text).")
+    var model: String?
+    @Option(help: "Corpora root (default: CROSSTALK_DATA or ../shared/corpora).")
+    var data: String?
+    @Option(help: "Megabytes of text.")
+    var megabytes: Double = 10
+
+    func run() throws {
+        let root = packageRoot()
+        let dir = try bench.makeWorkDir()
+        let textPath = dir + "/bench-text.txt"
+        let (lines, source) = try benchSentences(data: data, root: root)
+        var text = [UInt8]()
+        let target = Int(megabytes * 1_000_000)
+        var nLines = 0
+        while text.count < target {
+            for l in lines { text.append(contentsOf: l.utf8); text.append(0x0A); nLines += 1; if text.count >= target { break } }
+        }
+        _ = FileManager.default.createFile(atPath: textPath, contents: Data(text))
+        var modelPath = model ?? ""
+        if model == nil {
+            // A realistic multilingual vocabulary: 8k unigram pieces trained on the unique sentences.
+            let trainPath = dir + "/bench-train.txt"
+            try lines.joined(separator: "\n").write(toFile: trainPath, atomically: true, encoding: .utf8)
+            var options = SentencePieceTrainerOptions(inputFiles: [trainPath], modelPrefix: dir + "/bench-unigram-8k", vocabSize: 8000)
+            options.characterCoverage = 0.9995
+            options.inputSentenceSize = 200_000
+            options.hardVocabLimit = false
+            try SentencePieceTrainer.train(options)
+            modelPath = dir + "/bench-unigram-8k.model"
+        }
+        let sp = try SentencePieceProcessor(modelPath: modelPath)
+        print("bench tokenize: \(nLines) lines, \(String(format: "%.1f", Double(text.count) / 1e6)) MB from \(source); model \(modelPath) (\(sp.vocabularySize) pieces)")
+
+        let me = selfExecutable()
+        let ref = dir + "/spm.ids", mine = dir + "/crosstalk.ids"
+        let spmTime = try bestOf(bench.repeats) {
+            let r = try timeProcess(["spm_encode", "--model=\(modelPath)", "--output_format=id"], stdin: textPath, stdout: ref)
+            guard r.status == 0 else { throw CLIError("spm_encode failed (status \(r.status))") }
+            return r.seconds
+        }
+        var rows = [(String, Double)]()
+        rows.append(("spm_encode (Debian, 1 thread, whole process)", spmTime))
+        for threads in [1, 2] {
+            let t = try bestOf(bench.repeats) {
+                let r = try timeProcess([me, "spm", "encode", "--model", modelPath, "--threads", "\(threads)", "--input", textPath], stdout: mine)
+                guard r.status == 0 else { throw CLIError("crosstalk spm encode failed (status \(r.status))") }
+                return r.seconds
+            }
+            guard FileManager.default.contentsEqual(atPath: ref, andPath: mine) else {
+                throw CLIError("\(mine): output differs from spm_encode's \(ref)")
+            }
+            rows.append(("crosstalk spm encode (\(threads) thread\(threads > 1 ? "s" : ""), whole process)", t))
+        }
+        // In-process library throughput (what a Swift caller gets), 2 threads.
+        let ranges = lineRanges(text)
+        let lib = bestOf(bench.repeats) {
+            seconds { _ = encodeChunks(text: text, lines: ranges, workers: 2) { line, out, ids in sp.encode(utf8: line, into: &ids); out.append(UInt8(truncatingIfNeeded: ids.count)) } }
+        }
+        rows.append(("crosstalk library encode (2 threads, in-process)", lib))
+        var pyRows = [(String, Double)]()
+        for threads in [1, 2] {
+            let r = try timeProcess([bench.python, root + "/Scripts/bench/anchor_tokenize.py", modelPath, textPath, "\(threads)"])
+            if r.status == 0, let j = jsonLines(r.stdout).first, let s = j["seconds"] as? Double {
+                pyRows.append(("python sentencepiece \(j["version"] ?? "?") encode(list, num_threads=\(threads)), in-process", s))
+            } else {
+                print("python anchor unavailable (status \(r.status)); install with: pip install sentencepiece")
+            }
+        }
+        rows += pyRows
+        print("")
+        printRow(["measurement", "seconds", "sentences/s", "MB/s"], widths: [66, 9, 12, 8])
+        for (name, s) in rows {
+            printRow([name, String(format: "%.3f", s), String(format: "%.0f", Double(nLines) / s), String(format: "%.1f", Double(text.count) / 1e6 / s)], widths: [66, 9, 12, 8])
+        }
+        let best = min(rows[1].1, rows[2].1)
+        print("")
+        print(String(format: "ratio vs spm_encode (1 thread):                 %.2fx  (crosstalk 1 thread)  %.2fx  (crosstalk 2 threads)   target >= 2x", spmTime / rows[1].1, spmTime / rows[2].1))
+        if let py2 = pyRows.last {
+            print(String(format: "ratio vs python sentencepiece (2 threads):      %.2fx  (crosstalk whole process, best)  %.2fx  (library)   target >= 1x", py2.1 / best, py2.1 / lib))
+        }
+    }
+}
+
+/// Sentences for the tokenizer benchmark: the CoNLL/MasakhaNER/Europarl corpora (many languages)
+/// when the shared corpora are present, else the project's own corpora/multilingual text.
+func benchSentences(data: String?, root: String) throws -> ([String], String) {
+    var lines = [String]()
+    if let corpora = corporaRoot(data) {
+        let fm = FileManager.default
+        let dirs = ["conll_ner", "masakhaner", "europarl_ner", "crossner"]
+        for d in dirs {
+            guard let e = fm.enumerator(atPath: corpora + "/" + d) else { continue }
+            for case let rel as String in e where !rel.hasSuffix(".md") && !rel.hasSuffix(".json") {
+                let path = corpora + "/" + d + "/" + rel
+                var isDir: ObjCBool = false
+                guard fm.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue,
+                      let s = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+                var words = [Substring]()
+                for raw in s.split(separator: "\n", omittingEmptySubsequences: false) {
+                    let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+                    if line.isEmpty {
+                        if !words.isEmpty { lines.append(words.joined(separator: " ")); words.removeAll() }
+                    } else if !line.hasPrefix("-DOCSTART-") {
+                        if let w = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).first { words.append(w) }
+                    }
+                }
+                if !words.isEmpty { lines.append(words.joined(separator: " ")) }
+            }
+        }
+        if !lines.isEmpty { return (lines, "\(corpora) (\(dirs.joined(separator: ", ")))") }
+    }
+    let own = root + "/corpora/multilingual"
+    let files = ((try? FileManager.default.contentsOfDirectory(atPath: own)) ?? []).filter { $0.hasSuffix(".txt") }.sorted()
+    for f in files { lines += ((try? String(contentsOfFile: own + "/" + f, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init) }
+    guard !lines.isEmpty else { throw CLIError("\(own): no text for the benchmark") }
+    return (lines, own)
+}
+
+// MARK: - logmel
+
+struct BenchLogMel: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logmel",
+        abstract: "Whisper log-mel of 10 minutes of 16 kHz audio: crosstalk vs librosa, whisper's numpy front end, and this machine's bound.")
+
+    @OptionGroup var bench: BenchOptions
+    @Option(help: "Minutes of audio.")
+    var minutes: Double = 10
+
+    func run() throws {
+        let root = packageRoot()
+        let dir = try bench.makeWorkDir()
+        let wav = dir + "/bench-audio.wav"
+        let n = Int(minutes * 60 * 16000)
+        // Deterministic test signal: a few drifting tones plus seeded noise (generated, not speech).
+        var rng = UInt64(0x9E37_79B9_7F4A_7C15)
+        var samples = [Float](repeating: 0, count: n)
+        for i in 0..<n {
+            rng = rng &* 6364136223846793005 &+ 1442695040888963407
+            let noise = Float(Int64(bitPattern: rng) >> 40) / Float(1 << 23)
+            let t = Float(i) / 16000
+            samples[i] = 0.2 * sinf(2 * .pi * (220 + 30 * sinf(0.1 * t)) * t) + 0.1 * sinf(2 * .pi * 1250 * t) + 0.02 * noise
+        }
+        try AudioFile.write(samples, sampleRate: 16000, to: wav, format: .wavPCM16)
+        print("bench logmel: \(String(format: "%.1f", minutes)) min of generated 16 kHz audio (tones + seeded noise), preset whisper")
+
+        let me = selfExecutable()
+        let out = dir + "/bench.npy"
+        let process = try bestOf(bench.repeats) {
+            let r = try timeProcess([me, "features", "logmel", "--preset", "whisper", wav, "-o", out])
+            guard r.status == 0 else { throw CLIError("crosstalk features logmel failed (status \(r.status))") }
+            return r.seconds
+        }
+        let audio = try AudioFile.read(path: wav)
+        let extractor = LogMelExtractor(preset: .whisper)
+        var frames = 0
+        let inProcess = try bestOf(bench.repeats) {
+            try seconds { frames = try extractor.compute(samples: audio.samples, sampleRate: 16000).rows }
+        }
+        let bound = bestOf(bench.repeats) { machineBound(samples: audio.samples) }
+
+        var rows: [(String, Double)] = [
+            ("crosstalk features logmel --preset whisper (whole process)", process),
+            ("crosstalk LogMelExtractor (in-process)", inProcess),
+            ("bound: FFTW r2c n=400 of every frame + filter-bank sgemm", bound),
+        ]
+        let r = try timeProcess([bench.python, root + "/Scripts/bench/anchor_logmel.py", wav])
+        var librosa: Double?
+        if r.status == 0 {
+            for j in jsonLines(r.stdout) {
+                guard let tool = j["tool"] as? String, let s = j["seconds"] as? Double else { continue }
+                rows.append(("\(tool) \(j["version"] ?? "") (in-process)", s))
+                if tool.hasPrefix("librosa") { librosa = s }
+            }
+        } else {
+            print("python anchors unavailable (status \(r.status)); install with: pip install librosa soundfile")
+        }
+        let audioSeconds = minutes * 60
+        print("frames: \(frames)\n")
+        printRow(["measurement", "seconds", "x real time"], widths: [62, 9, 12])
+        for (name, s) in rows { printRow([name, String(format: "%.4f", s), String(format: "%.0f", audioSeconds / s)], widths: [62, 9, 12]) }
+        print("")
+        if let librosa { print(String(format: "ratio vs librosa melspectrogram (in-process compute): %.2fx   target >= 5x (whole crosstalk process)", librosa / process)) }
+        print(String(format: "in-process time / machine bound:                       %.2fx   target <= 2x", inProcess / bound))
+    }
+}
+
+/// Machine bound for the whisper front end: one FFTW r2c (n=400) per frame, |X|², and the
+/// [frames, 201] × [201, 80] filter-bank product with cblas_sgemm. Reflect padding, log and
+/// normalisation are left out, so this is a lower bound on any implementation's time.
+func machineBound(samples: [Float]) -> Double {
+    let nFFT = 400, hop = 160, bins = 201, mels = 80
+    let frames = samples.count / hop + 1
+    let input = fftwf_alloc_real(nFFT)!
+    let output = fftwf_alloc_complex(bins)!
+    defer { fftwf_free(input); fftwf_free(output) }
+    let plan = fftwf_plan_dft_r2c_1d(Int32(nFFT), input, output, UInt32(FFTW_ESTIMATE))!
+    defer { fftwf_destroy_plan(plan) }
+    var power = [Float](repeating: 0, count: frames * bins)
+    let filters = [Float](repeating: 0.01, count: bins * mels)
+    var mel = [Float](repeating: 0, count: frames * mels)
+    let window = (0..<nFFT).map { 0.5 - 0.5 * cosf(2 * .pi * Float($0) / Float(nFFT)) }
+    return seconds {
+        samples.withUnsafeBufferPointer { x in
+            power.withUnsafeMutableBufferPointer { pw in
+                for f in 0..<frames {
+                    let start = f * hop - nFFT / 2
+                    for k in 0..<nFFT {
+                        let j = start + k
+                        input[k] = (j >= 0 && j < x.count ? x[j] : 0) * window[k]
+                    }
+                    fftwf_execute(plan)
+                    let c = UnsafeMutableRawPointer(output).assumingMemoryBound(to: Float.self)
+                    for b in 0..<bins { pw[f * bins + b] = c[2 * b] * c[2 * b] + c[2 * b + 1] * c[2 * b + 1] }
+                }
+            }
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(frames), Int32(mels), Int32(bins),
+                    1, power, Int32(bins), filters, Int32(mels), 0, &mel, Int32(mels))
+    }
+}

@@ -1,0 +1,188 @@
+// Command-line I/O: whole-input reads (file or stdin), UTF-8 validation with line and byte
+// positions, line splitting, and outputs that never exist half-written (temp file + rename).
+// This is the only place that touches stdin/stdout/stderr paths; library code never prints.
+import Foundation
+
+/// A user-facing failure: printed by ArgumentParser as one line, exit status 1.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}
+
+/// Reads all bytes of `path`, or of standard input when `path` is nil or "-".
+func readAllInput(_ path: String?) throws -> [UInt8] {
+    if let path, path != "-" {
+        guard FileManager.default.fileExists(atPath: path) else { throw CLIError("\(path): no such file") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("\(path): cannot be read") }
+        return [UInt8](data)
+    }
+    var out = [UInt8]()
+    let chunk = 1 << 20
+    var buf = [UInt8](repeating: 0, count: chunk)
+    while true {
+        let n = buf.withUnsafeMutableBytes { read(0, $0.baseAddress, chunk) }
+        if n < 0 { throw CLIError("stdin: read failed (errno \(errno))") }
+        if n == 0 { break }
+        out.append(contentsOf: buf[0..<n])
+    }
+    return out
+}
+
+/// Byte ranges of the lines of `bytes`, split on "\n" as `spm_encode` does (std::getline):
+/// the newline is not part of a line; a final line without "\n" still counts; no line after
+/// a trailing "\n".
+func lineRanges(_ bytes: [UInt8]) -> [Range<Int>] {
+    var ranges = [Range<Int>]()
+    ranges.reserveCapacity(bytes.count / 40 + 1)
+    bytes.withUnsafeBufferPointer { p in
+        var start = 0
+        let n = p.count
+        if let base = p.baseAddress {
+            var i = 0
+            while i < n {
+                if let hit = memchr(base + i, 0x0A, n - i) {
+                    let j = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    ranges.append(start..<j)
+                    start = j + 1
+                    i = j + 1
+                } else { break }
+            }
+        }
+        if start < n { ranges.append(start..<n) }
+    }
+    return ranges
+}
+
+/// Checks that `bytes` is well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, ≤ U+10FFFF).
+/// Throws "NAME:LINE: invalid UTF-8 at byte K of the line" for the first bad sequence.
+func validateUTF8(_ bytes: [UInt8], name: String) throws {
+    try bytes.withUnsafeBufferPointer { p in
+        let n = p.count
+        var i = 0
+        while i < n {
+            // Fast path: 8 ASCII bytes at a time.
+            if i + 8 <= n {
+                let w = UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: UInt64.self)
+                if w & 0x8080_8080_8080_8080 == 0 { i += 8; continue }
+            }
+            let b0 = p[i]
+            if b0 < 0x80 { i += 1; continue }
+            var len = 0
+            var lo: UInt8 = 0x80, hi: UInt8 = 0xBF
+            switch b0 {
+            case 0xC2...0xDF: len = 2
+            case 0xE0: len = 3; lo = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: len = 3
+            case 0xED: len = 3; hi = 0x9F
+            case 0xF0: len = 4; lo = 0x90
+            case 0xF1...0xF3: len = 4
+            case 0xF4: len = 4; hi = 0x8F
+            default: len = 0
+            }
+            var ok = len > 0 && i + len <= n
+            if ok {
+                let b1 = p[i + 1]
+                ok = b1 >= lo && b1 <= hi
+                var k = 2
+                while ok && k < len { ok = p[i + k] & 0xC0 == 0x80; k += 1 }
+            }
+            if !ok {
+                var line = 1, lineStart = 0
+                for j in 0..<i where p[j] == 0x0A { line += 1; lineStart = j + 1 }
+                throw CLIError("\(name):\(line): invalid UTF-8 at byte \(i - lineStart + 1) of the line (expected UTF-8 text)")
+            }
+            i += len
+        }
+    }
+}
+
+/// Where a command's output goes: standard output, or a file that appears only when complete.
+final class OutputSink {
+    private let finalPath: String?
+    private let tempPath: String?
+    private let handle: UnsafeMutablePointer<FILE>
+
+    init(path: String?) throws {
+        if let path, path != "-" {
+            let url = URL(fileURLWithPath: path)
+            let dir = url.deletingLastPathComponent().path
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+                throw CLIError("\(path): directory \(dir) does not exist")
+            }
+            let tmp = dir + "/." + url.lastPathComponent + ".tmp-\(getpid())"
+            guard let f = fopen(tmp, "wb") else { throw CLIError("\(path): cannot be written (errno \(errno))") }
+            finalPath = path; tempPath = tmp; handle = f
+        } else {
+            finalPath = nil; tempPath = nil; handle = stdout
+        }
+    }
+
+    func write(_ bytes: UnsafeBufferPointer<UInt8>) {
+        if bytes.count > 0 { fwrite(bytes.baseAddress, 1, bytes.count, handle) }
+    }
+    func write(_ bytes: [UInt8]) { bytes.withUnsafeBufferPointer { write($0) } }
+    func write(_ s: String) { var s = s; s.withUTF8 { write($0) } }
+
+    /// Flushes and, for a file, renames the temporary into place.
+    func commit() throws {
+        if let tempPath, let finalPath {
+            let failed = fflush(handle) != 0 || ferror(handle) != 0
+            fclose(handle)
+            if failed { unlink(tempPath); throw CLIError("\(finalPath): write failed (disk full?)") }
+            guard rename(tempPath, finalPath) == 0 else {
+                unlink(tempPath); throw CLIError("\(finalPath): cannot be written (errno \(errno))")
+            }
+        } else {
+            fflush(handle)
+        }
+    }
+
+    /// Removes the temporary file; nothing is left behind.
+    func abandon() {
+        if let tempPath { fclose(handle); unlink(tempPath) }
+    }
+}
+
+/// Runs `body` with an output sink; on any error the partial output is discarded.
+func withOutput(_ path: String?, _ body: (OutputSink) throws -> Void) throws {
+    let sink = try OutputSink(path: path)
+    do { try body(sink) } catch { sink.abandon(); throw error }
+    try sink.commit()
+}
+
+/// One-line progress on stderr ("label  [#####.....]  n/total  rate  ETA"), redrawn at most
+/// ten times a second, only when stderr is a terminal or CROSSTALK_PROGRESS=1.
+final class Progress {
+    private let label: String
+    private let total: Int
+    private let start = Date()
+    private var last = Date.distantPast
+    private let enabled: Bool
+    private let lock = NSLock()
+    private var done = 0
+
+    init(_ label: String, total: Int) {
+        self.label = label
+        self.total = total
+        enabled = isatty(2) != 0 || ProcessInfo.processInfo.environment["CROSSTALK_PROGRESS"] == "1"
+    }
+
+    func advance(by n: Int = 1, note: String = "") {
+        lock.lock(); defer { lock.unlock() }
+        done += n
+        guard enabled else { return }
+        let now = Date()
+        if now.timeIntervalSince(last) < 0.1 && done < total { return }
+        last = now
+        let frac = total > 0 ? Double(done) / Double(total) : 1
+        let width = 24
+        let filled = Int(frac * Double(width))
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        let elapsed = now.timeIntervalSince(start)
+        let eta = frac > 0 ? elapsed * (1 - frac) / frac : 0
+        let line = "\r\(label)  [\(bar)]  \(done)/\(total)  \(String(format: "%.1f", Double(done) / max(elapsed, 1e-9)))/s  ETA \(String(format: "%.0f", eta))s \(note)"
+        FileHandle.standardError.write(line.data(using: .utf8)!)
+        if done >= total { FileHandle.standardError.write("\n".data(using: .utf8)!) }
+    }
+}

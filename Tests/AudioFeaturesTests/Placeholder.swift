@@ -1,3 +1,0 @@
-import XCTest
-@testable import AudioFeatures
-final class PlaceholderAudioFeaturesTests: XCTestCase { func testBuilds() {} }

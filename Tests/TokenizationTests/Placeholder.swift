@@ -1,3 +1,0 @@
-import XCTest
-@testable import Tokenization
-final class PlaceholderTokenizationTests: XCTestCase { func testBuilds() {} }
