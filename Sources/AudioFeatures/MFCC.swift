@@ -15,8 +15,9 @@ public final class MFCCExtractor: @unchecked Sendable {
     /// Orthonormal DCT-II rows, D[c, m] = s_c·cos(π·c·(2m + 1)/(2M)), s_0 = √(1/M), s_c = √(2/M). [C, M]
     let dct: [Float]
 
-    public init(nMFCC: Int = 20, base: LogMelPreset = .librosa, planning: FFTPlanning = .estimate) {
-        logMel = LogMelExtractor(preset: base, planning: planning)
+    public init(nMFCC: Int = 20, base: LogMelPreset = .librosa, threads: Int = defaultThreadCount,
+                planning: FFTPlanning = .estimate) {
+        logMel = LogMelExtractor(preset: base, threads: threads, planning: planning)
         let M = logMel.bank.nMels
         precondition(nMFCC > 0 && nMFCC <= M, "MFCCExtractor: nMFCC \(nMFCC) must be in 1...\(M) (mel bands)")
         self.nMFCC = nMFCC

@@ -116,7 +116,7 @@ struct Encode: ParsableCommand {
     @OptionGroup var io: TextIO
     @Option(help: "id | piece | sample_id | sample_piece | nbest_id | nbest_piece")
     var outputFormat: EncodeFormat = .id
-    @Option(help: "Sampling: lattice size (-1 = all paths; unigram only). NBest: number of hypotheses.")
+    @Option(parsing: .unconditional, help: "Sampling: lattice size (-1 = all paths; unigram only). NBest: number of hypotheses.")
     var nbestSize: Int = 10
     @Option(help: "Sampling smoothing (unigram) or BPE-dropout probability.")
     var alpha: Double = 0.5

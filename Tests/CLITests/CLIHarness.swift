@@ -29,7 +29,11 @@ enum CLI {
         try runExecutable(binary, args, stdin: stdin, cwd: cwd)
     }
 
+    /// A child that exits before reading all of stdin must not kill the test process.
+    static let ignoreSIGPIPE: Void = { signal(SIGPIPE, SIG_IGN); return () }()
+
     static func runExecutable(_ exe: URL, _ args: [String], stdin: Data? = nil, cwd: URL? = nil) throws -> CLIResult {
+        _ = ignoreSIGPIPE
         let p = Process()
         p.executableURL = exe
         p.arguments = args
@@ -40,18 +44,19 @@ enum CLI {
         p.standardInput = inPipe
         try p.run()
         let writer = Thread {
-            if let stdin { inPipe.fileHandleForWriting.write(stdin) }
+            if let stdin { try? inPipe.fileHandleForWriting.write(contentsOf: stdin) }
             try? inPipe.fileHandleForWriting.close()
         }
         writer.start()
-        var out = Data(), err = Data()
+        final class Box: @unchecked Sendable { var data = Data() }
+        let err = Box()
         let group = DispatchGroup()
         group.enter()
-        DispatchQueue.global().async { err = errPipe.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        out = outPipe.fileHandleForReading.readDataToEndOfFile()
+        DispatchQueue.global().async { err.data = errPipe.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let out = outPipe.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         p.waitUntilExit()
-        return CLIResult(status: p.terminationStatus, stdout: out, stderr: String(decoding: err, as: UTF8.self))
+        return CLIResult(status: p.terminationStatus, stdout: out, stderr: String(decoding: err.data, as: UTF8.self))
     }
 
     /// A system tool such as spm_encode, or a skip saying it is missing.

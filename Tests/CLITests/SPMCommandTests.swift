@@ -43,7 +43,7 @@ final class SPMCommandTests: XCTestCase {
         for (format, nbest, alpha) in [("sample_id", -1, 0.1), ("sample_piece", 8, 0.5)] {
             let ref = try CLI.runExecutable(spm, ["--model=\(shippedModel)", "--output_format=\(format)", "--nbest_size=\(nbest)",
                                                   "--alpha=\(alpha)", "--random_seed=7"], stdin: text)
-            let mine = try CLI.run(["spm", "encode", "--model", shippedModel, "--output-format", format, "--nbest-size", "\(nbest)",
+            let mine = try CLI.run(["spm", "encode", "--model", shippedModel, "--output-format", format, "--nbest-size=\(nbest)",
                                     "--alpha", "\(alpha)", "--seed", "7"], stdin: text)
             XCTAssertEqual(mine.status, 0, mine.stderr)
             XCTAssertEqual(mine.stdoutText, ref.stdoutText, format)
@@ -92,8 +92,9 @@ final class SPMCommandTests: XCTestCase {
         XCTAssertGreaterThan(train.count, 10)
         for type in ["unigram", "bpe"] {
             let prefix = dir.appendingPathComponent("m-\(type)").path
-            let r = try CLI.run(["spm", "train", "--input"] + train + ["--model-prefix", prefix, "--vocab-size", "600",
-                                 "--model-type", type, "--byte-fallback", "--user-defined-symbols", "<ent>,</ent>", "--seed", "3"]))
+            let r = try CLI.run(["spm", "train", "--input"] + train + ["--model-prefix", prefix, "--vocab-size", "1500",
+                                 "--model-type", type, "--byte-fallback", "--user-defined-symbols", "<ent>,</ent>", "--seed", "3",
+                                 "--character-coverage", "0.98"])
             XCTAssertEqual(r.status, 0, r.stderr)
             XCTAssertTrue(FileManager.default.fileExists(atPath: prefix + ".model"))
             XCTAssertTrue(FileManager.default.fileExists(atPath: prefix + ".vocab"))
@@ -103,7 +104,7 @@ final class SPMCommandTests: XCTestCase {
             XCTAssertEqual(mine.stdoutText, ref.stdoutText, type)
             XCTAssertTrue(mine.stdoutText.contains("<ent>"), "user-defined symbol kept whole")
             let vocab = try CLI.run(["spm", "vocab", "--model", prefix + ".model"])
-            XCTAssertEqual(vocab.stdoutText.split(separator: "\n").count, 600)
+            XCTAssertEqual(vocab.stdoutText.split(separator: "\n").count, 1500)
         }
     }
 
