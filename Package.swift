@@ -38,7 +38,7 @@ let package = Package(
         .executableTarget(
             name: "crosstalk",
             dependencies: [
-                "Tokenization", "AudioFeatures", "COpenBLAS", "CFFTW",
+                "Tokenization", "AudioFeatures", "CFFTW",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

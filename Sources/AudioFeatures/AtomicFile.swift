@@ -39,25 +39,31 @@ enum AtomicFile {
 
     /// Writes `bytes` atomically to `path`.
     static func write(bytes: [UInt8], to path: String) throws {
+        try bytes.withUnsafeBytes { try write(parts: [$0], to: path) }
+    }
+
+    /// Writes the concatenation of `parts` atomically to `path`.
+    static func write(parts: [UnsafeRawBufferPointer], to path: String) throws {
         try write(to: path) { tmp in
             let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0o644)
             guard fd >= 0 else {
                 throw AudioError.writeFailed(path: path, reason: String(cString: strerror(errno)))
             }
             defer { close(fd) }
-            var done = 0
-            while done < bytes.count {
-                let n = bytes.withUnsafeBytes { raw in
-                    sysWrite(fd, raw.baseAddress! + done, raw.count - done)
+            for part in parts {
+                var done = 0
+                while done < part.count {
+                    let n = sysWrite(fd, part.baseAddress! + done, part.count - done)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        throw AudioError.writeFailed(path: path, reason: String(cString: strerror(errno)))
+                    }
+                    done += n
                 }
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw AudioError.writeFailed(path: path, reason: String(cString: strerror(errno)))
-                }
-                done += n
             }
         }
     }
+
 }
 
 #if canImport(Glibc)

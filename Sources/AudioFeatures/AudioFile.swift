@@ -59,7 +59,27 @@ public enum AudioFile {
         guard channels > 0, info.samplerate > 0 else {
             throw AudioError.unreadable(path: path, reason: "header has \(channels) channels at \(info.samplerate) Hz")
         }
-        // Read in blocks until EOF: some formats' frame counts are estimates.
+        // Mono with a known length (WAV, FLAC, AIFF…): decode straight into the result.
+        if channels == 1 && info.frames > 0 && info.frames < Int64(Int32.max) {
+            let n = Int(info.frames)
+            var got = 0
+            var mono = largeFloatArray(count: n) { b in
+                got = Int(sf_readf_float(file, b.baseAddress, sf_count_t(n)))
+                if got < n { b.baseAddress!.advanced(by: max(got, 0)).initialize(repeating: 0, count: n - max(got, 0)) }
+            }
+            if got < n { mono.removeLast(n - max(got, 0)) }
+            // Some formats' frame counts are estimates: read whatever follows.
+            var tail = [Float](repeating: 0, count: 1 << 14)
+            while got == n {
+                let more = tail.withUnsafeMutableBufferPointer { Int(sf_readf_float(file, $0.baseAddress, sf_count_t($0.count))) }
+                if more <= 0 { break }
+                mono.append(contentsOf: tail[0..<more])
+            }
+            if sf_error(file) != 0 { throw AudioError.unreadable(path: path, reason: String(cString: sf_strerror(file))) }
+            guard !mono.isEmpty else { throw AudioError.noSamples(path: path) }
+            return Audio(samples: mono, sampleRate: Int(info.samplerate), channels: channels)
+        }
+        // Otherwise read in blocks until EOF.
         let block = 1 << 16
         var interleaved = [Float](repeating: 0, count: block * channels)
         var mono = [Float]()

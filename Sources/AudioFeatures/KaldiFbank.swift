@@ -54,6 +54,7 @@ public final class KaldiFbank: @unchecked Sendable {
         let frames = frameCount(samples: x.count)
         let nMels = bank.nMels
         let out = [Float](unsafeUninitializedCapacity: frames * nMels) { ob, count in
+            adviseHugePages(UnsafeMutableRawBufferPointer(ob))
             let ob = ob
             x.withUnsafeBufferPointer { xb in
                 _ = parallelChunks(frames, threads: threads) { _, range in

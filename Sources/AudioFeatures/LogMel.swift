@@ -116,6 +116,7 @@ public final class LogMelExtractor: @unchecked Sendable {
         let preset = self.preset, bank = self.bank
         var peaks = [Float](repeating: -.infinity, count: max(1, threads))
         var out = [Float](unsafeUninitializedCapacity: frames * nMels) { ob, count in
+            adviseHugePages(UnsafeMutableRawBufferPointer(ob))
             let ob = ob
             x.withUnsafeBufferPointer { xb in
                 peaks.withUnsafeMutableBufferPointer { pk in

@@ -15,6 +15,17 @@ public enum NPY {
 
     /// The complete bytes of a v1.0 .npy holding `m` as float32 [rows, cols].
     public static func encode(_ m: FeatureMatrix) -> [UInt8] {
+        var bytes = header(m)
+        #if _endian(little)
+        m.data.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        #else
+        for v in m.data { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
+        #endif
+        return bytes
+    }
+
+    /// The v1.0 header (magic, version, length, dict padded to 64 bytes) for float32 [rows, cols].
+    static func header(_ m: FeatureMatrix) -> [UInt8] {
         var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(m.rows), \(m.cols)), }"
         let fixed = magic.count + 2 + 2  // magic, version, header length
         let total = ((fixed + header.utf8.count + 1 + 63) / 64) * 64
@@ -23,20 +34,21 @@ public enum NPY {
         let hlen = UInt16(header.utf8.count)
         bytes += [UInt8(hlen & 0xff), UInt8(hlen >> 8)]
         bytes += Array(header.utf8)
-        bytes.reserveCapacity(bytes.count + 4 * m.data.count)
-        m.data.withUnsafeBufferPointer { p in
-            for v in p {
-                let b = v.bitPattern.littleEndian
-                bytes += [UInt8(b & 0xff), UInt8((b >> 8) & 0xff), UInt8((b >> 16) & 0xff), UInt8(b >> 24)]
-            }
-        }
         return bytes
     }
 
     /// Writes `m` to `path` as float32 (rows, cols). A temporary in the same directory is renamed
     /// onto `path`, so either the whole file exists or nothing new does.
     public static func write(_ m: FeatureMatrix, to path: String) throws {
+        #if _endian(little)
+        // Header, then the floats straight from the matrix: no 4·rows·cols copy.
+        let head = header(m)
+        try head.withUnsafeBytes { h in
+            try m.data.withUnsafeBytes { d in try AtomicFile.write(parts: [h, d], to: path) }
+        }
+        #else
         try AtomicFile.write(bytes: encode(m), to: path)
+        #endif
     }
 
     /// Reads a '<f4' or '<f8' C-ordered .npy; returns its shape and the values as Float32.
@@ -100,7 +112,12 @@ public enum NPY {
             guard let d = Int(s), d >= 0 else { throw bad("shape entry '\(s)' is not a size") }
             shape.append(d)
         }
-        let count = shape.reduce(1, *)
+        var count = 1
+        for d in shape {
+            let (c, overflow) = count.multipliedReportingOverflow(by: d)
+            guard !overflow, c <= bytes.count else { throw bad("shape \(shape) is larger than the file") }
+            count = c
+        }
         let start = headerStart + headerLen
         guard bytes.count - start == count * width else {
             throw bad("\(bytes.count - start) data bytes for shape \(shape) of '\(descr)'; expected \(count * width)")

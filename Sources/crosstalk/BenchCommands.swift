@@ -4,7 +4,6 @@
 import ArgumentParser
 import AudioFeatures
 import CFFTW
-import COpenBLAS
 import Foundation
 import Tokenization
 
@@ -270,7 +269,7 @@ struct BenchLogMel: ParsableCommand {
         let inProcess = try bestOf(bench.repeats) {
             try seconds { frames = try extractor.compute(samples: audio.samples, sampleRate: 16000).rows }
         }
-        let bound = bestOf(bench.repeats) { machineBound(samples: audio.samples) }
+        let bound = try bestOf(bench.repeats) { try machineBound(samples: audio.samples) }
 
         var rows: [(String, Double)] = [
             ("crosstalk features logmel --preset whisper (whole process)", process),
@@ -301,7 +300,8 @@ struct BenchLogMel: ParsableCommand {
 /// Machine bound for the whisper front end: one FFTW r2c (n=400) per frame, |X|², and the
 /// [frames, 201] × [201, 80] filter-bank product with cblas_sgemm. Reflect padding, log and
 /// normalisation are left out, so this is a lower bound on any implementation's time.
-func machineBound(samples: [Float]) -> Double {
+func machineBound(samples: [Float]) throws -> Double {
+    let sgemm = try singleThreadedSgemm()
     let nFFT = 400, hop = 160, bins = 201, mels = 80
     let frames = samples.count / hop + 1
     let input = fftwf_alloc_real(nFFT)!
@@ -328,7 +328,23 @@ func machineBound(samples: [Float]) -> Double {
                 }
             }
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(frames), Int32(mels), Int32(bins),
-                    1, power, Int32(bins), filters, Int32(mels), 0, &mel, Int32(mels))
+        sgemm(101, 111, 111, Int32(frames), Int32(mels), Int32(bins),  // CblasRowMajor, CblasNoTrans ×2
+              1, power, Int32(bins), filters, Int32(mels), 0, &mel, Int32(mels))
     }
+}
+
+typealias SgemmFunction = @convention(c) (Int32, Int32, Int32, Int32, Int32, Int32, Float, UnsafePointer<Float>?, Int32,
+                                           UnsafePointer<Float>?, Int32, Float, UnsafeMutablePointer<Float>?, Int32) -> Void
+
+/// OpenBLAS's cblas_sgemm with one thread, loaded only here: OpenBLAS starts its thread pool when
+/// the library loads and its idle threads spin, so the feature commands do not link it at all;
+/// OPENBLAS_NUM_THREADS=1 is set before dlopen so the bound uses one BLAS thread.
+func singleThreadedSgemm() throws -> SgemmFunction {
+    setenv("OPENBLAS_NUM_THREADS", "1", 1)
+    for name in ["libopenblas.so.0", "libopenblas.so", "libblas.so.3"] {
+        if let h = dlopen(name, RTLD_NOW), let f = dlsym(h, "cblas_sgemm") {
+            return unsafeBitCast(f, to: SgemmFunction.self)
+        }
+    }
+    throw CLIError("libopenblas.so.0: not found (install libopenblas-dev; Scripts/setup does)")
 }

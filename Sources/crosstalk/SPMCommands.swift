@@ -179,23 +179,29 @@ struct Encode: ParsableCommand {
 /// output bytes followed by "\n" into its own buffer; returns the buffers in input order.
 func encodeChunks(text: [UInt8], lines: [Range<Int>], workers: Int,
                   _ body: @escaping (UnsafeBufferPointer<UInt8>, inout [UInt8], inout [Int32]) -> Void) -> [[UInt8]] {
+    if lines.isEmpty { return [] }
     let nChunks = lines.count < 2048 ? 1 : min(lines.count, workers * 8)
     var chunks = [[UInt8]](repeating: [], count: nChunks)
     text.withUnsafeBufferPointer { base in
         chunks.withUnsafeMutableBufferPointer { outChunks in
             let outs = outChunks
-            DispatchQueue.concurrentPerform(iterations: nChunks) { c in
-                let lo = lines.count * c / nChunks, hi = lines.count * (c + 1) / nChunks
-                var out = [UInt8]()
-                out.reserveCapacity((lines[hi - 1].upperBound - lines[lo].lowerBound) * 2 + 16)
+            // Exactly `workers` threads (concurrentPerform alone would use every core); worker w
+            // takes chunks w, w + workers, … so uneven lines still balance.
+            let nWorkers = min(workers, nChunks)
+            let work = { (w: Int) in
                 var ids = [Int32]()
-                for i in lo..<hi {
-                    let r = lines[i]
-                    body(UnsafeBufferPointer(rebasing: base[r]), &out, &ids)
-                    out.append(0x0A)
+                for c in stride(from: w, to: nChunks, by: nWorkers) {
+                    let lo = lines.count * c / nChunks, hi = lines.count * (c + 1) / nChunks
+                    var out = [UInt8]()
+                    out.reserveCapacity((lines[hi - 1].upperBound - lines[lo].lowerBound) * 2 + 16)
+                    for i in lo..<hi {
+                        body(UnsafeBufferPointer(rebasing: base[lines[i]]), &out, &ids)
+                        out.append(0x0A)
+                    }
+                    outs[c] = out
                 }
-                outs[c] = out
             }
+            if nWorkers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: nWorkers, execute: work) }
         }
     }
     return chunks
