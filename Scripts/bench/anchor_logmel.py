@@ -3,6 +3,8 @@
 
 Usage: anchor_logmel.py WAV
 Prints JSON lines for:
+  - librosa.feature.melspectrogram(y=y, sr=16000) with librosa's defaults (n_fft 2048, hop 512,
+    128 mels): what a user calling librosa on this audio runs (best of 3);
   - librosa.feature.melspectrogram(y, sr=16000, n_fft=400, hop_length=160, n_mels=80) — the same
     analysis as Whisper's front end, through librosa's own pipeline (best of 3);
   - whisper_numpy: a numpy port of openai-whisper's audio.py log_mel_spectrogram (torch.stft
@@ -24,8 +26,14 @@ def best_of(fn, k=3):
         best = dt if best is None else min(best, dt)
     return best, out
 
+t, m = best_of(lambda: librosa.feature.melspectrogram(y=y, sr=16000))
+print(json.dumps({"tool": "librosa.feature.melspectrogram defaults (n_fft 2048, hop 512, 128 mels)", "key": "librosa_defaults",
+                  "version": librosa.__version__,
+                  "seconds": t, "frames": int(m.shape[1]), "audio_seconds": len(y) / sr}))
+
 t, m = best_of(lambda: librosa.feature.melspectrogram(y=y, sr=16000, n_fft=400, hop_length=160, n_mels=80))
-print(json.dumps({"tool": "librosa.feature.melspectrogram", "version": librosa.__version__,
+print(json.dumps({"tool": "librosa.feature.melspectrogram, Whisper's analysis (n_fft 400, hop 160, 80 mels)", "key": "librosa_whisper",
+                  "version": librosa.__version__,
                   "seconds": t, "frames": int(m.shape[1]), "audio_seconds": len(y) / sr}))
 
 filters = librosa.filters.mel(sr=16000, n_fft=400, n_mels=80)
@@ -43,5 +51,5 @@ def whisper_numpy():
     return (log + 4.0) / 4.0
 
 t, m = best_of(whisper_numpy)
-print(json.dumps({"tool": "whisper audio.py (numpy port)", "version": np.__version__,
+print(json.dumps({"tool": "whisper audio.py log_mel_spectrogram, numpy port", "key": "whisper_numpy", "version": "numpy " + np.__version__,
                   "seconds": t, "frames": int(m.shape[0]), "audio_seconds": len(y) / sr}))

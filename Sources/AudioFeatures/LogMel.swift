@@ -101,7 +101,10 @@ public final class LogMelExtractor: @unchecked Sendable {
     }
 
     /// Decodes (libsndfile), mixes to mono, resamples to the preset's rate, and computes [T, nMels].
+    /// Files already at the preset's rate that libsndfile can seek in are decoded and analysed in
+    /// blocks, in parallel, straight from disk (no whole-signal buffer); the result is identical.
     public func compute(path: String) throws -> FeatureMatrix {
+        if kaldi == nil, let m = try computeBlocks(path: path) { return m }
         let audio = try AudioFile.read(path: path, targetRate: preset.sampleRate)
         return try compute(samples: audio.samples, sampleRate: audio.sampleRate, source: path)
     }
@@ -111,9 +114,7 @@ public final class LogMelExtractor: @unchecked Sendable {
         guard !samples.isEmpty else { throw AudioError.noSamples(path: source) }
         let x = try Resampler.resample(samples, from: sampleRate, to: preset.sampleRate, quality: .hq, source: source)
         if let kaldi { return kaldi.compute(x, threads: threads) }
-        let stft = self.stft!
         let frames = frameCount(samples: x.count), nMels = bank.nMels
-        let preset = self.preset, bank = self.bank
         var peaks = [Float](repeating: -.infinity, count: max(1, threads))
         var out = [Float](unsafeUninitializedCapacity: frames * nMels) { ob, count in
             adviseHugePages(UnsafeMutableRawBufferPointer(ob))
@@ -122,47 +123,65 @@ public final class LogMelExtractor: @unchecked Sendable {
                 peaks.withUnsafeMutableBufferPointer { pk in
                     let pk = pk
                     parallelChunks(frames, threads: threads) { chunk, range in
-                        var peak = -Float.infinity
-                        stft.forEachFrame(xb, frames: range, output: .power) { t, row in
-                            let e = ob.baseAddress! + t * nMels
-                            bank.apply(row: row, into: e)
-                            switch preset {
-                            case .whisper:  // log10(clamp(min=1e-10))
-                                for m in 0..<nMels { e[m] = max(e[m], 1e-10) }
-                                FastLog.log(e, count: nMels, scale: 1 / log10Base)
-                                for m in 0..<nMels { peak = max(peak, e[m]) }
-                            case .librosa:  // power_to_db: 10·log10(max(amin, S)) − 10·log10(max(amin, ref=1))
-                                for m in 0..<nMels { e[m] = max(e[m], 1e-10) }
-                                FastLog.log(e, count: nMels, scale: 10 / log10Base)
-                                for m in 0..<nMels { peak = max(peak, e[m]) }
-                            case .musicnn:  // np.log10(10000 * S + 1)
-                                for m in 0..<nMels { e[m] = 10000 * e[m] + 1 }
-                                FastLog.log(e, count: nMels, scale: 1 / log10Base)
-                            case .kaldiFbank:
-                                preconditionFailure("kaldi-fbank is computed by KaldiFbank")
-                            }
-                        }
-                        pk[chunk] = peak
+                        pk[chunk] = logMelFrames(SignalView(base: xb.baseAddress!, offset: 0, count: xb.count, length: xb.count),
+                                                 frames: range, into: ob.baseAddress!)
                     }
                 }
             }
             count = frames * nMels
         }
-        let peak = peaks.max()!
+        finish(&out, peak: peaks.max()!)
+        return FeatureMatrix(rows: frames, cols: nMels, data: out)
+    }
+
+    /// Log-mel rows for `frames` of the signal seen through `view`, written to out[t·M ..< (t+1)·M]
+    /// (before the preset's global clamp); returns the largest value written (−∞ if none matter).
+    func logMelFrames(_ view: SignalView, frames: Range<Int>, into out: UnsafeMutablePointer<Float>) -> Float {
+        let nMels = bank.nMels, preset = self.preset, bank = self.bank
+        var peak = -Float.infinity
+        stft!.forEachFrame(view, frames: frames, output: .power) { t, row in
+            let e = out + t * nMels
+            bank.apply(row: row, into: e)
+            switch preset {
+            case .whisper:  // log10(clamp(min=1e-10))
+                for m in 0..<nMels { e[m] = max(e[m], 1e-10) }
+                FastLog.log(e, count: nMels, scale: 1 / log10Base)
+                for m in 0..<nMels { peak = max(peak, e[m]) }
+            case .librosa:  // power_to_db: 10·log10(max(amin, S)) − 10·log10(max(amin, ref=1))
+                for m in 0..<nMels { e[m] = max(e[m], 1e-10) }
+                FastLog.log(e, count: nMels, scale: 10 / log10Base)
+                for m in 0..<nMels { peak = max(peak, e[m]) }
+            case .musicnn:  // np.log10(10000 * S + 1)
+                for m in 0..<nMels { e[m] = 10000 * e[m] + 1 }
+                FastLog.log(e, count: nMels, scale: 1 / log10Base)
+            case .kaldiFbank:
+                preconditionFailure("kaldi-fbank is computed by KaldiFbank")
+            }
+        }
+        return peak
+    }
+
+    /// The preset's whole-signal step, given the peak over every frame.
+    func finish(_ out: inout [Float], peak: Float) {
         switch preset {
         case .whisper:  // maximum(log_spec, log_spec.max() - 8.0); (log_spec + 4.0) / 4.0
             let floor = peak - 8
             out.withUnsafeMutableBufferPointer { ob in
-                for i in 0..<ob.count { ob[i] = (max(ob[i], floor) + 4) / 4 }
+                let ob = ob
+                parallelChunks(ob.count, threads: threads, minChunk: 1 << 16) { _, r in
+                    for i in r { ob[i] = (max(ob[i], floor) + 4) / 4 }
+                }
             }
         case .librosa:  // top_db = 80
             let floor = peak - 80
             out.withUnsafeMutableBufferPointer { ob in
-                for i in 0..<ob.count { ob[i] = max(ob[i], floor) }
+                let ob = ob
+                parallelChunks(ob.count, threads: threads, minChunk: 1 << 16) { _, r in
+                    for i in r { ob[i] = max(ob[i], floor) }
+                }
             }
         case .musicnn, .kaldiFbank:
             break
         }
-        return FeatureMatrix(rows: frames, cols: nMels, data: out)
     }
 }

@@ -119,17 +119,28 @@ public final class STFT: @unchecked Sendable {
     /// scratch frame (no padded copy of the signal, no allocation per frame).
     func forEachFrame(_ x: UnsafeBufferPointer<Float>, frames: Range<Int>? = nil, output: Output,
                       _ body: (Int, UnsafePointer<Float>) -> Void) {
-        let all = 0..<frameCount(samples: x.count)
+        guard let base = x.baseAddress else { return }
+        forEachFrame(SignalView(base: base, offset: 0, count: x.count, length: x.count), frames: frames,
+                     output: output, body)
+    }
+
+    /// As above, over a view of a longer signal (a block decoded from a file): the view must hold
+    /// every sample the frames read, including those their reflect padding mirrors.
+    func forEachFrame(_ view: SignalView, frames: Range<Int>? = nil, output: Output,
+                      _ body: (Int, UnsafePointer<Float>) -> Void) {
+        let all = 0..<frameCount(samples: view.length)
         let frames = frames ?? all
         precondition(frames.lowerBound >= 0 && frames.upperBound <= all.upperBound,
                      "STFT.forEachFrame: frames \(frames) outside 0..<\(all.upperBound)")
-        guard !frames.isEmpty, let base = x.baseAddress else { return }
+        guard !frames.isEmpty else { return }
         let buffers = fft.makeBuffers()
         let row = UnsafeMutablePointer<Float>.allocate(capacity: bins + 3)  // +3 zeros: MelFilterBank.paddedRowCount
         row.initialize(repeating: 0, count: bins + 3)
         let edge = UnsafeMutablePointer<Float>.allocate(capacity: nFFT)
         defer { row.deallocate(); edge.deallocate() }
-        let n = x.count, nFFT = self.nFFT, hop = self.hop, pad = center ? nFFT / 2 : 0
+        let n = view.length, nFFT = self.nFFT, hop = self.hop, pad = center ? nFFT / 2 : 0
+        let offset = view.offset, viewEnd = view.offset + view.count
+        let base = view.base - offset  // base[j] is x[j] for j in offset..<viewEnd
         let reflect = padMode == .reflect, power = output == .power
         // numpy 'reflect', repeated as often as needed: index j ↦ mirror with period 2(n−1).
         @inline(__always) func mirror(_ j: Int) -> Int {
@@ -139,17 +150,25 @@ public final class STFT: @unchecked Sendable {
             if i < 0 { i += period }
             return i < n ? i : period - i
         }
+        @inline(__always) func sample(_ j: Int) -> Float {
+            precondition(j >= offset && j < viewEnd, "STFT: sample \(j) outside the view \(offset)..<\(viewEnd)")
+            return base[j]
+        }
         window.withUnsafeBufferPointer { wb in
             let w = wb.baseAddress!, dst = buffers.input
             for t in frames {
                 let start = t * hop - pad  // first sample of the frame, in signal coordinates
-                var src = UnsafePointer(base + max(0, min(start, n - 1)))
+                let src: UnsafePointer<Float>
                 if start < 0 || start + nFFT > n {
                     for m in 0..<nFFT {
                         let j = start + m
-                        edge[m] = (j >= 0 && j < n) ? base[j] : (reflect ? base[mirror(j)] : 0)
+                        edge[m] = (j >= 0 && j < n) ? sample(j) : (reflect ? sample(mirror(j)) : 0)
                     }
                     src = UnsafePointer(edge)
+                } else {
+                    precondition(start >= offset && start + nFFT <= viewEnd,
+                                 "STFT: frame \(t) reads \(start)..<\(start + nFFT), outside the view \(offset)..<\(viewEnd)")
+                    src = base + start
                 }
                 for m in 0..<nFFT { dst[m] = src[m] * w[m] }
                 fft.spectrum(buffers, power: power, into: row)
@@ -157,6 +176,21 @@ public final class STFT: @unchecked Sendable {
             }
         }
     }
+
+    /// Samples frames `frames` read, with their padding mirrors: the range a block must decode.
+    func sampleRange(frames: Range<Int>, signalLength n: Int) -> Range<Int> {
+        let pad = center ? nFFT / 2 : 0
+        let lo = frames.lowerBound * hop - 2 * pad - 1, hi = (frames.upperBound - 1) * hop + nFFT + pad + 1
+        return max(0, lo)..<min(n, max(0, hi))
+    }
+}
+
+/// A window onto a longer signal x of `length` samples: base[i] is x[offset + i], i < count.
+struct SignalView {
+    let base: UnsafePointer<Float>
+    let offset: Int
+    let count: Int
+    let length: Int
 }
 
 /// Worker count used when a call does not say: the active processor count.

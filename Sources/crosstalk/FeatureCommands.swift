@@ -148,12 +148,7 @@ func runFeatureJob(io: FeatureIO, label: String, makeCompute: (Int) throws -> (S
     let (paths, many) = try expandAudioInputs(io.inputs)
     let compute = try makeCompute(many ? 1 : io.threads)
     if !many {
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        let m = try compute(paths[0])
-        let t1 = DispatchTime.now().uptimeNanoseconds
-        try NPY.write(m, to: io.output)
-        let t2 = DispatchTime.now().uptimeNanoseconds
-        if ProcessInfo.processInfo.environment["CROSSTALK_TIMING"] != nil { FileHandle.standardError.write("compute \(Double(t1-t0)/1e6) ms write \(Double(t2-t1)/1e6) ms\n".data(using: .utf8)!) }
+        try NPY.write(try compute(paths[0]), to: io.output)
         return
     }
     var isDir: ObjCBool = false
