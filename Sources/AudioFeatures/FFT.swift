@@ -73,9 +73,19 @@ public final class RealFFT: @unchecked Sendable {
         fftwf_execute_dft_r2c(plan, buffers.input, buffers.output)
         let c = UnsafeMutableRawPointer(buffers.output).assumingMemoryBound(to: Float.self)
         if power {
-            for k in 0..<bins {
+            // Four bins per step: (re, im) pairs squared, then the even and odd lanes added.
+            var k = 0
+            let raw = UnsafeRawPointer(c)
+            while k + 4 <= bins {
+                let v = raw.loadUnaligned(fromByteOffset: 8 * k, as: SIMD8<Float>.self)
+                let sq = v * v
+                UnsafeMutableRawPointer(out).storeBytes(of: sq.evenHalf + sq.oddHalf, toByteOffset: 4 * k, as: SIMD4<Float>.self)
+                k += 4
+            }
+            while k < bins {
                 let re = c[2 * k], im = c[2 * k + 1]
                 out[k] = re * re + im * im
+                k += 1
             }
         } else {
             for k in 0..<bins {

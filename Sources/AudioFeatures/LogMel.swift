@@ -146,11 +146,11 @@ public final class LogMelExtractor: @unchecked Sendable {
             case .whisper:  // log10(clamp(min=1e-10))
                 for m in 0..<nMels { e[m] = max(e[m], 1e-10) }
                 FastLog.log(e, count: nMels, scale: 1 / log10Base)
-                for m in 0..<nMels { peak = max(peak, e[m]) }
+                peak = max(peak, maxElement(e, nMels))
             case .librosa:  // power_to_db: 10·log10(max(amin, S)) − 10·log10(max(amin, ref=1))
                 for m in 0..<nMels { e[m] = max(e[m], 1e-10) }
                 FastLog.log(e, count: nMels, scale: 10 / log10Base)
-                for m in 0..<nMels { peak = max(peak, e[m]) }
+                peak = max(peak, maxElement(e, nMels))
             case .musicnn:  // np.log10(10000 * S + 1)
                 for m in 0..<nMels { e[m] = 10000 * e[m] + 1 }
                 FastLog.log(e, count: nMels, scale: 1 / log10Base)
@@ -184,4 +184,19 @@ public final class LogMelExtractor: @unchecked Sendable {
             break
         }
     }
+}
+
+/// max over x[0..<n] with eight running maxima (a scalar max chain does not vectorise).
+@inline(__always)
+func maxElement(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
+    var acc = SIMD8<Float>(repeating: -.infinity)
+    var i = 0
+    let raw = UnsafeRawPointer(x)
+    while i + 8 <= n {
+        acc = pointwiseMax(acc, raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self))
+        i += 8
+    }
+    var m = acc.max()
+    while i < n { m = max(m, x[i]); i += 1 }
+    return m
 }

@@ -143,6 +143,9 @@ public struct MelFilterBank: Sendable {
     }
 
     /// e[m] = Σ_{k ∈ ranges[m]} W[m, k]·p[k].  p: [nBins + 3] (last 3 finite, e.g. zero), e: [nMels].
+    /// Four filters at a time: their SIMD4 partial sums are reduced together with two even/odd
+    /// lane additions instead of four scalar horizontal sums. Same products, same order of
+    /// additions within a filter as the one-filter loop below, so results are bit-identical.
     @inline(__always)
     func apply(row p: UnsafePointer<Float>, into e: UnsafeMutablePointer<Float>) {
         packed.withUnsafeBufferPointer { wb in
@@ -150,14 +153,37 @@ public struct MelFilterBank: Sendable {
                 packedStart.withUnsafeBufferPointer { st in
                     packedGroups.withUnsafeBufferPointer { gr in
                         let w = UnsafeRawPointer(wb.baseAddress!), x = UnsafeRawPointer(p)
-                        for m in 0..<nMels {
+                        let off = off.baseAddress!, st = st.baseAddress!, gr = gr.baseAddress!
+                        @inline(__always) func partial(_ m: Int) -> SIMD4<Float> {
                             var acc = SIMD4<Float>(repeating: 0)
-                            let wo = off[m] * 4, xo = st[m] * 4
-                            for g in 0..<gr[m] {
-                                acc += w.loadUnaligned(fromByteOffset: wo + 16 * g, as: SIMD4<Float>.self)
-                                    * x.loadUnaligned(fromByteOffset: xo + 16 * g, as: SIMD4<Float>.self)
+                            let wo = off[m] &* 4, xo = st[m] &* 4
+                            var g = 0
+                            while g < gr[m] {
+                                acc += w.loadUnaligned(fromByteOffset: wo &+ 16 &* g, as: SIMD4<Float>.self)
+                                    * x.loadUnaligned(fromByteOffset: xo &+ 16 &* g, as: SIMD4<Float>.self)
+                                g &+= 1
                             }
+                            return acc
+                        }
+                        var m = 0
+                        while m &+ 4 <= nMels {
+                            let a = partial(m), b = partial(m &+ 1), c = partial(m &+ 2), d = partial(m &+ 3)
+                            // (acc[0] + acc[2]) + (acc[1] + acc[3]) for each of a, b, c, d.
+                            let ab = SIMD8(lowHalf: a, highHalf: b), cd = SIMD8(lowHalf: c, highHalf: d)
+                            let pairAB = ab.lowHalf.lowHalf + ab.lowHalf.highHalf  // [a0+a2, a1+a3]
+                            let pairBB = ab.highHalf.lowHalf + ab.highHalf.highHalf
+                            let pairCD = cd.lowHalf.lowHalf + cd.lowHalf.highHalf
+                            let pairDD = cd.highHalf.lowHalf + cd.highHalf.highHalf
+                            let left = SIMD4(lowHalf: pairAB, highHalf: pairBB)   // [a0+a2, a1+a3, b0+b2, b1+b3]
+                            let right = SIMD4(lowHalf: pairCD, highHalf: pairDD)
+                            let both = SIMD8(lowHalf: left, highHalf: right)
+                            UnsafeMutableRawPointer(e + m).storeBytes(of: both.evenHalf + both.oddHalf, as: SIMD4<Float>.self)
+                            m &+= 4
+                        }
+                        while m < nMels {
+                            let acc = partial(m)
                             e[m] = (acc[0] + acc[2]) + (acc[1] + acc[3])
+                            m &+= 1
                         }
                     }
                 }

@@ -142,6 +142,8 @@ struct BenchTokenize: ParsableCommand {
     var data: String?
     @Option(help: "Megabytes of text.")
     var megabytes: Double = 10
+    @Option(help: "A second python whose sentencepiece has the C++ core generation of Debian's libsentencepiece (0.1.9x), for a same-core comparison.")
+    var legacyPython: String?
 
     func run() throws {
         let root = packageRoot()
@@ -165,6 +167,8 @@ struct BenchTokenize: ParsableCommand {
             options.characterCoverage = 0.9995
             options.inputSentenceSize = 200_000
             options.hardVocabLimit = false
+            options.maxSentenceLength = 1 << 16
+            options.logLevel = 2
             try SentencePieceTrainer.train(options)
             modelPath = dir + "/bench-unigram-8k.model"
         }
@@ -198,13 +202,17 @@ struct BenchTokenize: ParsableCommand {
         }
         rows.append(("crosstalk library encode (2 threads, in-process)", lib))
         var pyRows = [(String, Double)]()
-        for threads in [1, 2] {
-            let r = try timeProcess([bench.python, root + "/Scripts/bench/anchor_tokenize.py", modelPath, textPath, "\(threads)"])
+        var pythons = [bench.python]
+        if let legacyPython { pythons.append(legacyPython) }
+        for python in pythons {
+          for threads in [1, 2] {
+            let r = try timeProcess([python, root + "/Scripts/bench/anchor_tokenize.py", modelPath, textPath, "\(threads)"])
             if r.status == 0, let j = jsonLines(r.stdout).first, let s = j["seconds"] as? Double {
                 pyRows.append(("python sentencepiece \(j["version"] ?? "?") encode(list, num_threads=\(threads)), in-process", s))
             } else {
-                print("python anchor unavailable (status \(r.status)); install with: pip install sentencepiece")
+                print("python anchor \(python) unavailable (status \(r.status)); install with: pip install sentencepiece")
             }
+          }
         }
         rows += pyRows
         print("")
@@ -215,9 +223,12 @@ struct BenchTokenize: ParsableCommand {
         let best = min(rows[1].1, rows[2].1)
         print("")
         print(String(format: "ratio vs spm_encode (1 thread):                 %.2fx  (crosstalk 1 thread)  %.2fx  (crosstalk 2 threads)   target >= 2x", spmTime / rows[1].1, spmTime / rows[2].1))
-        if let py2 = pyRows.last {
-            print(String(format: "ratio vs python sentencepiece (2 threads):      %.2fx  (crosstalk whole process, best)  %.2fx  (library)   target >= 1x", py2.1 / best, py2.1 / lib))
+        for (name, s) in pyRows where name.contains("num_threads=2") {
+            let version = name.split(separator: " ").dropFirst(2).first.map(String.init) ?? "?"
+            print(String(format: "ratio vs python sentencepiece %@ (2 threads): %.2fx  (crosstalk whole process, best)  %.2fx  (library)   target >= 1x",
+                         version, s / best, s / lib))
         }
+        print("libsentencepiece here: Debian \(debianSentencepieceVersion()) (the C++ core crosstalk calls)")
     }
 }
 
@@ -404,4 +415,10 @@ func singleThreadedSgemm() throws -> SgemmFunction {
         }
     }
     throw CLIError("libopenblas.so.0: not found (install libopenblas-dev; Scripts/setup does)")
+}
+
+/// The installed Debian libsentencepiece version, from dpkg.
+func debianSentencepieceVersion() -> String {
+    let r = try? timeProcess(["dpkg-query", "-W", "-f=${Version}", "libsentencepiece0"])
+    return r.map { $0.stdout.isEmpty ? "unknown" : $0.stdout } ?? "unknown"
 }
