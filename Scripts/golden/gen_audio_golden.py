@@ -160,6 +160,27 @@ for to in (22050, 8000):
     save(f"resample_sweep_{to}", y, f"soxr.resample(x, 16000, {to}, 'HQ'), python-soxr bundled libsoxr")
     manifest["files"][f"resample_sweep_{to}.npy"]["librosa_length"] = int(len(librosa.resample(sweep, orig_sr=16000, target_sr=to, res_type="soxr_hq")))
 
+# Independent cross-check of the Kaldi reference: kaldi-native-fbank (k2-fsa's C++ port of Kaldi's
+# compute-fbank-feats, float32) on the real speech clip. Recorded, not asserted: the Swift tests
+# compare against the float64 reference above.
+try:
+    import kaldi_native_fbank as knf
+    opts = knf.FbankOptions()
+    opts.frame_opts.dither = 0
+    opts.frame_opts.samp_freq = 16000
+    opts.mel_opts.num_bins = 80
+    fb = knf.OnlineFbank(opts)
+    fb.accept_waveform(16000, (inputs["speech"] * 32768.0).tolist())
+    fb.input_finished()
+    knf_feats = np.stack([fb.get_frame(i) for i in range(fb.num_frames_ready)])
+    manifest["kaldi_crosscheck"] = {
+        "tool": "kaldi-native-fbank " + getattr(knf, "__version__", "?"),
+        "speech_frames": int(knf_feats.shape[0]),
+        "speech_max_abs_diff_vs_kaldi_speech_npy": float(np.abs(knf_feats - kaldi_fbank(inputs["speech"])).max()),
+    }
+except ImportError:
+    manifest["kaldi_crosscheck"] = "kaldi-native-fbank not installed (pip install kaldi-native-fbank)"
+
 with open(os.path.join(OUT, "MANIFEST.json"), "w") as f:
     json.dump(manifest, f, indent=1, sort_keys=True)
     f.write("\n")

@@ -70,8 +70,10 @@ struct Train: ParsableCommand {
     var softVocabLimit = false
     @Option(help: "Training threads.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "Random seed (sentence sampling, seeds).")
+    @Option(help: "Seed of libsentencepiece's random generator. Training is deterministic for the same input and options (libsentencepiece 0.1.97 samples sentences reproducibly whatever the seed).")
     var seed: UInt32 = 1
+    @Flag(help: "Show libsentencepiece's training progress (EM iterations, pruning) on stderr.")
+    var verbose = false
 
     func validate() throws {
         if vocabSize < 1 { throw ValidationError("--vocab-size must be positive") }
@@ -94,6 +96,7 @@ struct Train: ParsableCommand {
         options.inputSentenceSize = inputSentenceSize
         options.hardVocabLimit = !softVocabLimit
         options.numThreads = threads
+        options.logLevel = verbose ? 0 : 1
         SentencePieceProcessor.setRandomSeed(seed)
         try SentencePieceTrainer.train(options)
         let sp = try SentencePieceProcessor(modelPath: modelPrefix + ".model")
