@@ -10,6 +10,8 @@ let package = Package(
         .executable(name: "crosstalk", targets: ["crosstalk"]),
         .library(name: "Tokenization", targets: ["Tokenization"]),
         .library(name: "AudioFeatures", targets: ["AudioFeatures"]),
+        .library(name: "TensorCore", targets: ["TensorCore"]),
+        .library(name: "Models", targets: ["Models"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -27,18 +29,32 @@ let package = Package(
                        providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(name: "CSoxr", path: "Sources/CSoxr", pkgConfig: "soxr",
                        providers: [.apt(["libsoxr-dev"])]),
-        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
-                       providers: [.apt(["libopenblas-dev"])]),
+        // OpenBLAS: headers and link name from libopenblas-dev (cblas.h is on the multiarch include
+        // path); at run time the SERIAL build (libopenblas0-serial) is found first through the rpath
+        // TensorCore adds, because the pthread build starts spinning worker threads when it loads
+        // (≈ 120 ms of the other core's CPU per process, measured) and crosstalk parallelises over
+        // work items with one BLAS thread per worker instead (../shared/NATIVE.md).
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS",
+                       providers: [.apt(["libopenblas-dev", "libopenblas0-serial"])]),
 
         // MARK: libraries
         .target(name: "Tokenization", dependencies: ["CSentencePiece"]),
         .target(name: "AudioFeatures", dependencies: ["CSndfile", "CFFTW", "CSoxr"]),
+        .target(
+            name: "TensorCore",
+            dependencies: ["COpenBLAS"],
+            linkerSettings: [
+                .unsafeFlags(["-Xlinker", "-rpath", "-Xlinker", "/usr/lib/x86_64-linux-gnu/openblas-serial"],
+                             .when(platforms: [.linux])),
+            ]
+        ),
+        .target(name: "Models", dependencies: ["TensorCore", "Tokenization"]),
 
         // MARK: tool
         .executableTarget(
             name: "crosstalk",
             dependencies: [
-                "Tokenization", "AudioFeatures", "CFFTW",
+                "Tokenization", "AudioFeatures", "TensorCore", "Models", "CFFTW",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -47,6 +63,10 @@ let package = Package(
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"],
                     resources: [.copy("Resources")]),
         .testTarget(name: "AudioFeaturesTests", dependencies: ["AudioFeatures"],
+                    resources: [.copy("Resources")]),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"],
+                    resources: [.copy("Resources")]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "TensorCore", "Tokenization"],
                     resources: [.copy("Resources")]),
         .testTarget(name: "CLITests", dependencies: ["AudioFeatures"]),
     ],
