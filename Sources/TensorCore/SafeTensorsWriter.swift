@@ -41,7 +41,7 @@ public enum SafeTensors {
             offset += bytes
         }
         if !metadata.isEmpty { header["__metadata__"] = metadata }
-        var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+        var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys, .withoutEscapingSlashes])
         while json.count % 8 != 0 { json.append(0x20) }
         var prefix = [UInt8]()
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { prefix.append(contentsOf: $0) }
@@ -78,6 +78,12 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable, Sendabl
     /// A malformed or hostile file: `place` says where (e.g. "header", "tensor emb.word").
     case invalid(path: String, place: String, found: String, expected: String)
     case missingTensors(path: String, names: [String])
+    /// A tensor stored in a dtype the reader does not convert (e.g. F64, I64).
+    case unsupportedDtype(path: String, tensor: String, dtype: String)
+    /// A tensor whose stored shape is not the one the caller needs.
+    case shapeMismatch(path: String, tensor: String, got: [Int], expected: [Int])
+    /// The file cannot be opened or mapped.
+    case unreadable(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -85,6 +91,11 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable, Sendabl
         case let .writeFailed(path, reason): return "\(path): cannot be written (\(reason))"
         case let .invalid(path, place, found, expected): return "\(path): \(place): found \(found), expected \(expected)"
         case let .missingTensors(path, names): return "\(path): missing tensors \(names.joined(separator: ", "))"
+        case let .unsupportedDtype(path, tensor, dtype):
+            return "\(path): unsupported dtype \(dtype) for tensor \(tensor) (expected F32, F16 or BF16)"
+        case let .shapeMismatch(path, tensor, got, expected):
+            return "\(path): tensor \(tensor) has wrong shape: got \(got), expected \(expected)"
+        case let .unreadable(path, reason): return "\(path): cannot be read (\(reason))"
         }
     }
 }

@@ -1,0 +1,118 @@
+// Matrix products through OpenBLAS cblas_sgemm (one BLAS thread per caller): 2-D, batched
+// N-D with numpy-broadcast batch dims (numpy.matmul semantics), and linear = x·Wᵀ + b
+// (torch.nn.functional.linear). Transposed or strided views go to BLAS as flags and leading
+// dimensions, so no copy is made when the last or second-to-last dim is unit-stride.
+// Leaves out 1-D operands (use reshape), integer GEMM and multi-threaded BLAS.
+
+import COpenBLAS
+
+/// How one matrix operand is handed to BLAS without copying.
+struct BLASOperand {
+    let tensor: Tensor   // the (possibly copied) tensor whose last two dims are the matrix
+    let transposed: Bool // BLAS trans flag for row-major storage
+    let ld: Int
+}
+
+/// Plans the last two dims of `t` (logical [R, S], already logically transposed if `transpose`)
+/// as a row-major BLAS operand. Copies only when neither of the last two dims is unit-stride.
+func blasOperand(_ t: Tensor, transpose: Bool) -> BLASOperand {
+    let r = t.rank
+    let rows = t.shape[r - 2], cols = t.shape[r - 1]
+    let s0 = t.strides[r - 2], s1 = t.strides[r - 1]
+    // Row-major: unit stride along the last dim, ld ≥ cols.
+    if s1 == 1 || cols == 1, rows == 1 || s0 >= max(cols, 1) {
+        return BLASOperand(tensor: t, transposed: transpose, ld: max(rows == 1 ? max(cols, 1) : s0, 1))
+    }
+    // Column-major view (e.g. a transposed contiguous matrix): BLAS sees its transpose.
+    if s0 == 1 || rows == 1, cols == 1 || s1 >= max(rows, 1) {
+        return BLASOperand(tensor: t, transposed: !transpose, ld: max(cols == 1 ? max(rows, 1) : s1, 1))
+    }
+    CopyCounter.shared.increment()
+    let c = t.copy()
+    return BLASOperand(tensor: c, transposed: transpose, ld: max(cols, 1))
+}
+
+/// C = op(a)·op(b), op = transpose of the last two dims when the flag is set.
+/// - a: [M, K] (or [K, M] with transposeA), optionally with leading batch dims [N…, M, K]
+/// - b: [K, P] (or [P, K] with transposeB), leading batch dims broadcast against a's
+///   (a 2-D weight is shared by every batch item)
+/// - returns: [N…, M, P], contiguous
+public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
+    precondition(a.rank >= 2 && b.rank >= 2, "matmul: operands need rank ≥ 2, got \(a.shape) and \(b.shape)")
+    let m = transposeA ? a.shape[a.rank - 1] : a.shape[a.rank - 2]
+    let k = transposeA ? a.shape[a.rank - 2] : a.shape[a.rank - 1]
+    let kb = transposeB ? b.shape[b.rank - 1] : b.shape[b.rank - 2]
+    let p = transposeB ? b.shape[b.rank - 2] : b.shape[b.rank - 1]
+    precondition(k == kb, "matmul: inner dims differ: a \(a.shape)\(transposeA ? "ᵀ" : "") × b \(b.shape)\(transposeB ? "ᵀ" : "")")
+    let batchA = Array(a.shape.dropLast(2)), batchB = Array(b.shape.dropLast(2))
+    let batch = broadcastShapes(batchA, batchB)
+    let out = Tensor(zeros: batch + [m, p])
+    if out.count == 0 { return out }
+
+    // A 2-D weight shared over a batch whose rows are evenly spaced → one GEMM with N·M rows.
+    if b.rank == 2, a.rank > 2, !transposeA {
+        let flat = a.rank - 1
+        var ok = true
+        var expect = a.strides[flat - 1]
+        for d in stride(from: flat - 2, through: 0, by: -1) where a.shape[d] != 1 {
+            expect *= a.shape[d + 1]
+            if a.strides[d] != expect { ok = false; break }
+        }
+        if ok && k > 0 && (a.strides[flat] == 1 || k == 1) && (a.strides[flat - 1] >= k || a.count == k) {
+            let rows = a.count / max(k, 1)
+            let a2 = Tensor(storage: a.storage, shape: [rows, k], strides: [rows == 1 ? k : a.strides[flat - 1], 1], offset: a.offset)
+            let o2 = out.reshaped([rows, p])
+            gemm(blasOperand(a2, transpose: false), blasOperand(b, transpose: transposeB), into: o2, m: rows, n: p, k: k)
+            return out
+        }
+    }
+
+    let aB = a.broadcast(to: batch + Array(a.shape.suffix(2)))
+    let bB = b.broadcast(to: batch + Array(b.shape.suffix(2)))
+    let opA = blasOperand(aB, transpose: transposeA)
+    let opB = blasOperand(bB, transpose: transposeB)
+    let batchCount = batch.reduce(1, *)
+    if batchCount == 1 {
+        gemm(opA, opB, into: out, m: m, n: p, k: k, offsets: (opA.tensor.offset, opB.tensor.offset, out.offset))
+        return out
+    }
+    let rowShape = batch + [1]
+    var offsets: [(Int, Int, Int)] = []
+    offsets.reserveCapacity(batchCount)
+    forEachRow(shape: rowShape,
+               strides: [Array(opA.tensor.strides.dropLast(2)) + [0], Array(opB.tensor.strides.dropLast(2)) + [0],
+                         Array(out.strides.dropLast(2)) + [0]],
+               offsets: [opA.tensor.offset, opB.tensor.offset, out.offset]) { o in offsets.append((o[0], o[1], o[2])) }
+    for o in offsets { gemm(opA, opB, into: out, m: m, n: p, k: k, offsets: o) }
+    return out
+}
+
+/// One cblas_sgemm: out[m, n] (row-major, ld = n) = op(A)[m, k] · op(B)[k, n].
+func gemm(_ a: BLASOperand, _ b: BLASOperand, into out: Tensor, m: Int, n: Int, k: Int,
+          offsets: (Int, Int, Int)? = nil) {
+    let (oa, ob, oc) = offsets ?? (a.tensor.offset, b.tensor.offset, out.offset)
+    if k == 0 { (out.storage.pointer + oc).update(repeating: 0, count: m * n); return }
+    cblas_sgemm(CblasRowMajor,
+                a.transposed ? CblasTrans : CblasNoTrans,
+                b.transposed ? CblasTrans : CblasNoTrans,
+                blasint(m), blasint(n), blasint(k), 1,
+                a.tensor.storage.pointer + oa, blasint(a.ld),
+                b.tensor.storage.pointer + ob, blasint(b.ld),
+                0, out.storage.pointer + oc, blasint(n))
+}
+
+/// x·Wᵀ + b (torch.nn.functional.linear): W has shape [out, in].
+/// - x: [N…, in] (any leading dims, e.g. [B, T, C])
+/// - weight: [out, in]
+/// - bias: [out] or nil
+/// - returns: [N…, out]
+public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
+    precondition(weight.rank == 2 && x.rank >= 1 && x.shape.last == weight.shape[1],
+                 "linear: x \(x.shape) does not match weight [out, in] \(weight.shape)")
+    if let bias { precondition(bias.shape == [weight.shape[0]], "linear: bias \(bias.shape), expected [\(weight.shape[0])]") }
+    let lead = Array(x.shape.dropLast())
+    let x3 = x.rank == 1 ? x.contiguous().reshaped([1, x.shape[0]]) : x
+    let y = matmul(x3, weight, transposeB: true)
+    if let bias { binaryInPlace(.add, y, bias) }
+    return x.rank == 1 ? y.reshaped([weight.shape[0]]) : y.reshaped(lead + [weight.shape[0]])
+}
