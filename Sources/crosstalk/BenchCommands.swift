@@ -5,12 +5,13 @@ import ArgumentParser
 import AudioFeatures
 import CFFTW
 import Foundation
+import TensorCore
 import Tokenization
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks against spm_encode, python sentencepiece, librosa and whisper's numpy front end.",
-        subcommands: [BenchTokenize.self, BenchLogMel.self])
+        subcommands: [BenchTokenize.self, BenchLogMel.self, BenchKernels.self])
 }
 
 /// Common bench options.
@@ -421,4 +422,28 @@ func singleThreadedSgemm() throws -> SgemmFunction {
 func debianSentencepieceVersion() -> String {
     let r = try? timeProcess(["dpkg-query", "-W", "-f=${Version}", "libsentencepiece0"])
     return r.map { $0.stdout.isEmpty ? "unknown" : $0.stdout } ?? "unknown"
+}
+
+// MARK: - kernels
+
+struct BenchKernels: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kernels",
+        abstract: "TensorCore element-wise kernels (ns per element over 1M floats) and single-threaded sgemm GFLOP/s.")
+
+    @Option(help: "Elements per kernel run.")
+    var elements: Int = 1 << 20
+    @Option(help: "Repetitions (the best is reported).")
+    var repeats: Int = 5
+
+    func run() throws {
+        print("bench kernels: \(elements) floats, best of \(repeats), one thread; BLAS: \(blasConfiguration)")
+        for r in KernelBenchmark.run(elements: elements, repeats: repeats) {
+            if r.name.hasPrefix("sgemm") {
+                print(r.name.padding(toLength: 40, withPad: " ", startingAt: 0) + String(format: "%8.1f", r.nsPerElement))
+            } else {
+                print((r.name + " ns/element").padding(toLength: 40, withPad: " ", startingAt: 0) + String(format: "%8.2f", r.nsPerElement))
+            }
+        }
+    }
 }
