@@ -33,6 +33,9 @@ public struct EncoderConfig: Equatable, Sendable {
     public var pooling: String?
     public var queryPrefix: String?
     public var passagePrefix: String?
+    /// L2-normalise pooled embeddings (crosstalk.normalize_embeddings; default true, as
+    /// multilingual-e5 and most sentence-embedding models are compared by cosine).
+    public var normalizeEmbeddings: Bool = true
 }
 
 public struct ModelDirectory: Sendable {
@@ -132,7 +135,8 @@ public struct ModelDirectory: Sendable {
             layerNormEps: eps, hiddenAct: act, padTokenId: pad,
             bosTokenId: optionalInt("bos_token_id"), eosTokenId: optionalInt("eos_token_id"),
             positionIdsStart: start, pooling: crosstalk["pooling"] as? String,
-            queryPrefix: crosstalk["query_prefix"] as? String, passagePrefix: crosstalk["passage_prefix"] as? String)
+            queryPrefix: crosstalk["query_prefix"] as? String, passagePrefix: crosstalk["passage_prefix"] as? String,
+            normalizeEmbeddings: crosstalk["normalize_embeddings"] as? Bool ?? true)
     }
 
     /// The installed registry model `name` under `home` (default cache root).
