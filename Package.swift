@@ -29,25 +29,16 @@ let package = Package(
                        providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(name: "CSoxr", path: "Sources/CSoxr", pkgConfig: "soxr",
                        providers: [.apt(["libsoxr-dev"])]),
-        // OpenBLAS: headers and link name from libopenblas-dev (cblas.h is on the multiarch include
-        // path); at run time the SERIAL build (libopenblas0-serial) is found first through the rpath
-        // TensorCore adds, because the pthread build starts spinning worker threads when it loads
-        // (≈ 120 ms of the other core's CPU per process, measured) and crosstalk parallelises over
-        // work items with one BLAS thread per worker instead (../shared/NATIVE.md).
+        // OpenBLAS: only cblas.h's types come from here (libopenblas-dev puts it on the multiarch
+        // include path); TensorCore loads the library itself at first use (see TensorCore/BLAS.swift
+        // for why it is neither linked nor the serial build).
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS",
-                       providers: [.apt(["libopenblas-dev", "libopenblas0-serial"])]),
+                       providers: [.apt(["libopenblas-dev"])]),
 
         // MARK: libraries
         .target(name: "Tokenization", dependencies: ["CSentencePiece"]),
         .target(name: "AudioFeatures", dependencies: ["CSndfile", "CFFTW", "CSoxr"]),
-        .target(
-            name: "TensorCore",
-            dependencies: ["COpenBLAS"],
-            linkerSettings: [
-                .unsafeFlags(["-Xlinker", "-rpath", "-Xlinker", "/usr/lib/x86_64-linux-gnu/openblas-serial"],
-                             .when(platforms: [.linux])),
-            ]
-        ),
+        .target(name: "TensorCore", dependencies: ["COpenBLAS"]),
         .target(name: "Models", dependencies: ["TensorCore", "Tokenization"]),
 
         // MARK: tool

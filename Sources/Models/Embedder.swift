@@ -19,7 +19,7 @@ public final class Embedder: @unchecked Sendable {
     /// `model`: an installed model name (see `ModelRegistry`) or a path to a model directory.
     public init(model: String, home: String? = nil) throws {
         var isDir: ObjCBool = false
-        if FileManager.default.fileExists(atPath: model, isDirectory: &isDir), isDir.boolValue {
+        if model.contains("/") || (FileManager.default.fileExists(atPath: model, isDirectory: &isDir) && isDir.boolValue) {
             directory = try ModelDirectory(path: model)
         } else {
             directory = try ModelDirectory.installed(model, home: home)

@@ -67,8 +67,9 @@ public struct ModelInstaller: Sendable {
         let entry = try registry.entry(name)
         let final = directory(of: name)
         if FileManager.default.fileExists(atPath: final + "/" + ModelInstaller.installRecord) {
-            if let model = try? verify(name: name), model.source == source(of: entry) {
-                progress("\(name) is already installed at \(final)")
+            // Sizes only: re-hashing ~0.5 GB on every set-up run is `verify`'s job, not install's.
+            if let model = try? sizesMatch(name: name), model.source == source(of: entry) {
+                progress("\(name) is already installed at \(final) (crosstalk models verify \(name) re-hashes it)")
                 return model
             }
             progress("\(name): the installed copy does not verify; reinstalling")
@@ -202,6 +203,23 @@ public struct ModelInstaller: Sendable {
         }
         return InstalledModel(name: name, path: dir, bytes: files.values.reduce(0, +), files: files,
                               source: record["source"] as? String ?? "unknown")
+    }
+
+    /// The install record is present and every file it lists exists with its recorded size.
+    func sizesMatch(name: String) throws -> InstalledModel {
+        let dir = directory(of: name)
+        let record = try readRecord(dir)
+        guard let files = record["files"] as? [String: Any], !files.isEmpty else {
+            throw ModelError.invalid(file: dir + "/" + ModelInstaller.installRecord, place: "files", found: "nothing",
+                                     expected: "file name → {sha256, bytes}")
+        }
+        for (file, value) in files {
+            let path = dir + "/" + file
+            guard let bytes = (value as? [String: Any])?["bytes"] as? Int, (try? size(of: path)) == bytes else {
+                throw ModelError.io(path: path, reason: "missing or not the recorded size")
+            }
+        }
+        return try installed(name: name)
     }
 
     /// Re-hashes every output against crosstalk-install.json.

@@ -28,10 +28,25 @@ public func geluRows(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>
                      approximation: GELUApproximation) {
     switch approximation {
     case .erf:
-        for i in 0..<n { let v = x[i]; y[i] = 0.5 * v * (1 + fastErf(v * 0.70710678118654752)) }
+        var i = 0
+        let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y)
+        while i + 8 <= n {
+            let v = rx.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+            ry.storeBytes(of: 0.5 * v * (1 + fastErf8(v * 0.70710678118654752)), toByteOffset: 4 * i, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n { let v = x[i]; y[i] = 0.5 * v * (1 + fastErf(v * 0.70710678118654752)); i += 1 }
     case .tanh:
         // 0.5x(1 + tanh(u)) = x / (1 + e^(-2u)),  u = √(2/π)(x + 0.044715x³)
-        for i in 0..<n {
+        var i = 0
+        let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y)
+        while i + 8 <= n {
+            let v = rx.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+            let u2 = -1.5957691216057308 * (v + 0.044715 * v * v * v)
+            ry.storeBytes(of: v / (1 + fastExp8(u2)), toByteOffset: 4 * i, as: SIMD8<Float>.self)
+            i += 8
+        }
+        for i in i..<n {
             let v = x[i]
             let u2 = -1.5957691216057308 * (v + 0.044715 * v * v * v)
             y[i] = v / (1 + fastExp(u2))

@@ -92,7 +92,7 @@ func gemm(_ a: BLASOperand, _ b: BLASOperand, into out: Tensor, m: Int, n: Int, 
           offsets: (Int, Int, Int)? = nil) {
     let (oa, ob, oc) = offsets ?? (a.tensor.offset, b.tensor.offset, out.offset)
     if k == 0 { (out.storage.pointer + oc).update(repeating: 0, count: m * n); return }
-    cblas_sgemm(CblasRowMajor,
+    sgemm(CblasRowMajor,
                 a.transposed ? CblasTrans : CblasNoTrans,
                 b.transposed ? CblasTrans : CblasNoTrans,
                 blasint(m), blasint(n), blasint(k), 1,
