@@ -5,13 +5,14 @@ import ArgumentParser
 import AudioFeatures
 import CFFTW
 import Foundation
+import Models
 import TensorCore
 import Tokenization
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks against spm_encode, python sentencepiece, librosa and whisper's numpy front end.",
-        subcommands: [BenchTokenize.self, BenchLogMel.self, BenchKernels.self])
+        subcommands: [BenchTokenize.self, BenchLogMel.self, BenchKernels.self, BenchEncoder.self])
 }
 
 /// Common bench options.
@@ -443,6 +444,69 @@ struct BenchKernels: ParsableCommand {
                 print(r.name.padding(toLength: 40, withPad: " ", startingAt: 0) + String(format: "%8.1f", r.nsPerElement))
             } else {
                 print((r.name + " ns/element").padding(toLength: 40, withPad: " ", startingAt: 0) + String(format: "%8.2f", r.nsPerElement))
+            }
+        }
+    }
+}
+
+// MARK: - encoder
+
+struct BenchEncoder: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "encoder",
+        abstract: "e5-small forward passes: sequences/s at batch 8 × 128 and 1 × 32 tokens on 1 and 2 threads, GFLOP/s against the measured sgemm peak, and numpy on the same weights.")
+
+    @OptionGroup var bench: BenchOptions
+    @Option(help: "Installed model name or model directory.") var model: String = "e5-small"
+
+    func run() throws {
+        let embedder = try Embedder(model: model)
+        let encoder = embedder.encoder
+        let cfg = embedder.directory.config
+        let c = Double(cfg.hiddenSize), f = Double(cfg.intermediateSize), layers = Double(cfg.layerCount)
+        // Single-threaded sgemm peak on an encoder-shaped product, measured now.
+        let peak = KernelBenchmark.run(elements: 1 << 16, repeats: 3).first { $0.name.hasPrefix("sgemm 128x1536x384") }?.nsPerElement ?? 80
+        print("bench encoder: \(model), \(cfg.layerCount) layers, hidden \(cfg.hiddenSize), FFN \(cfg.intermediateSize); BLAS \(blasConfiguration)")
+        print(String(format: "single-thread sgemm peak (128×1536×384): %.1f GFLOP/s; two-core peak taken as %.1f", peak, 2 * peak))
+        printRow(["shape", "threads", "seq/s", "GFLOP/s", "% of peak", "numpy seq/s", "ratio"], widths: [10, 7, 8, 8, 9, 11, 6])
+        var seed: UInt64 = 7
+        for (b, t) in [(8, 128), (1, 32)] {
+            var ids = [[Int32]]()
+            for _ in 0..<b {
+                var row = [Int32]()
+                for _ in 0..<t {
+                    seed = seed &* 6364136223846793005 &+ 1442695040888963407
+                    row.append(Int32(5 + Int(seed >> 33) % min(cfg.vocabularySize - 5, 20000)))
+                }
+                ids.append(row)
+            }
+            let mask = ids.map { $0.map { _ in Int32(1) } }
+            let perToken = 2 * layers * (4 * c * c + 2 * c * f)
+            let attention = Double(b) * layers * 4 * Double(t * t) * c
+            let flops = Double(b * t) * perToken + attention
+            for threads in [1, 2] {
+                // Two threads: the batch split in halves, one worker each (one BLAS thread per worker);
+                // a batch of one runs on one worker (no intra-op split yet).
+                let parts = threads == 2 && b > 1 ? [Array(0..<(b / 2)), Array((b / 2)..<b)] : [Array(0..<b)]
+                _ = encoder.forward(ids: ids, mask: mask)
+                let s = bestOf(bench.repeats) {
+                    seconds {
+                        Parallel.forEach(parts.count, workers: threads) { p in
+                            _ = encoder.forward(ids: parts[p].map { ids[$0] }, mask: parts[p].map { mask[$0] })
+                        }
+                    }
+                }
+                let gflops = flops / s / 1e9
+                var numpy = "-", ratio = "-"
+                let r = try timeProcess([bench.python, packageRoot() + "/Scripts/bench/anchor_encoder.py",
+                                         embedder.directory.path, "\(b)", "\(t)", "\(threads)"])
+                if r.status == 0, let j = jsonLines(r.stdout).first, let sps = j["sequences_per_second"] as? Double {
+                    numpy = String(format: "%.1f", sps)
+                    ratio = String(format: "%.2fx", Double(b) / s / sps)
+                }
+                printRow(["\(b)×\(t)", "\(threads)", String(format: "%.1f", Double(b) / s), String(format: "%.1f", gflops),
+                          String(format: "%.0f%%", 100 * gflops / (Double(threads) * peak)), numpy, ratio],
+                         widths: [10, 7, 8, 8, 9, 11, 6])
             }
         }
     }
