@@ -104,8 +104,10 @@ public final class BertEncoder: @unchecked Sendable {
 
     /// Last hidden state of a padded batch.
     /// - ids: [B][T] model ids, equal row lengths; mask: [B][T], 1 for tokens; typeIds: [B][T] or nil (all 0)
+    /// - workers: threads used inside each operation (column blocks of every projection, heads of
+    ///   the attention products, chunks of GELU); 1 when the caller already runs one batch per core
     /// - returns: [B, T, C]
-    public func forward(ids: [[Int32]], mask: [[Int32]], typeIds: [[Int32]]? = nil) -> Tensor {
+    public func forward(ids: [[Int32]], mask: [[Int32]], typeIds: [[Int32]]? = nil, workers: Int = 1) -> Tensor {
         let b = ids.count, t = ids.first?.count ?? 0, c = config.hiddenSize
         let h = config.headCount, d = c / h
         precondition(ids.allSatisfy { $0.count == t } && mask.count == b && mask.allSatisfy { $0.count == t },
@@ -124,20 +126,28 @@ public final class BertEncoder: @unchecked Sendable {
         let scale = 1 / Float(d).squareRoot()
         for layer in layers {
             // Self-attention: q, k, v [B, T, C] → [B, H, T, D] views.
-            let q = linear(x, weight: layer.q.w, bias: layer.q.b).reshaped([b, t, h, d]).permuted([0, 2, 1, 3])
-            let k = linear(x, weight: layer.k.w, bias: layer.k.b).reshaped([b, t, h, d]).permuted([0, 2, 1, 3])
-            let v = linear(x, weight: layer.v.w, bias: layer.v.b).reshaped([b, t, h, d]).permuted([0, 2, 1, 3])
-            var scores = matmul(q, k, transposeB: true)           // [B, H, T, T]
+            let q = linear(x, weight: layer.q.w, bias: layer.q.b, workers: workers).reshaped([b, t, h, d]).permuted([0, 2, 1, 3])
+            let k = linear(x, weight: layer.k.w, bias: layer.k.b, workers: workers).reshaped([b, t, h, d]).permuted([0, 2, 1, 3])
+            let v = linear(x, weight: layer.v.w, bias: layer.v.b, workers: workers).reshaped([b, t, h, d]).permuted([0, 2, 1, 3])
+            var scores = matmul(q, k, transposeB: true, workers: workers)           // [B, H, T, T]
             scores *= scale
             let probs = softmax(scores, mask: additive)            // [B, H, T, T]
-            let context = matmul(probs, v)                        // [B, H, T, D]
+            let context = matmul(probs, v, workers: workers)                        // [B, H, T, D]
                 .permuted([0, 2, 1, 3]).contiguous().reshaped([b, t, c])
-            let attn = linear(context, weight: layer.attnOut.w, bias: layer.attnOut.b)
+            let attn = linear(context, weight: layer.attnOut.w, bias: layer.attnOut.b, workers: workers)
             x = layerNorm(attn + x, gamma: layer.attnNorm.g, beta: layer.attnNorm.b, eps: eps)
             // Feed-forward: GELU(x·W1ᵀ + b1)·W2ᵀ + b2, residual, LayerNorm.
-            let inner = linear(x, weight: layer.inter.w, bias: layer.inter.b)   // [B, T, F]
-            geluInPlace(inner, approximation: activation)
-            let ff = linear(inner, weight: layer.out.w, bias: layer.out.b)
+            let inner = linear(x, weight: layer.inter.w, bias: layer.inter.b, workers: workers)   // [B, T, F]
+            if workers > 1 {
+                let n = inner.count, per = (n + workers - 1) / workers
+                Parallel.forEach(workers, workers: workers) { c in
+                    let lo = c * per, hi = min(n, lo + per)
+                    if lo < hi { geluRows(inner.base + lo, inner.base + lo, count: hi - lo, approximation: activation) }
+                }
+            } else {
+                geluInPlace(inner, approximation: activation)
+            }
+            let ff = linear(inner, weight: layer.out.w, bias: layer.out.b, workers: workers)
             x = layerNorm(ff + x, gamma: layer.outNorm.g, beta: layer.outNorm.b, eps: eps)
         }
         return x

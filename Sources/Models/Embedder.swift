@@ -58,12 +58,14 @@ public final class Embedder: @unchecked Sendable {
         let out = Tensor(zeros: [texts.count, c])
         let pad = Int32(directory.config.padTokenId)
         let lock = NSLock()
+        // Fewer batches than workers (one short input): the spare workers go inside each operation.
+        let inner = max(1, workers / max(1, batches.count))
         Parallel.forEach(batches.count, workers: workers) { bi in
             let rows = batches[bi]
             let t = rows.map { all[$0].count }.max() ?? 0
             let ids = rows.map { all[$0] + [Int32](repeating: pad, count: t - all[$0].count) }
             let mask = rows.map { [Int32](repeating: 1, count: all[$0].count) + [Int32](repeating: 0, count: t - all[$0].count) }
-            let hidden = encoder.forward(ids: ids, mask: mask)
+            let hidden = encoder.forward(ids: ids, mask: mask, workers: inner)
             let pooled = encoder.pool(hidden, mask: mask, pooling: pooling, normalize: normalize)
             for (j, r) in rows.enumerated() {
                 (out.base + r * c).update(from: pooled.base + j * c, count: c)

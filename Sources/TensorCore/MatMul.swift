@@ -36,8 +36,9 @@ func blasOperand(_ t: Tensor, transpose: Bool) -> BLASOperand {
 /// - a: [M, K] (or [K, M] with transposeA), optionally with leading batch dims [N…, M, K]
 /// - b: [K, P] (or [P, K] with transposeB), leading batch dims broadcast against a's
 ///   (a 2-D weight is shared by every batch item)
+/// - workers: batch items are spread over this many threads (one BLAS thread each)
 /// - returns: [N…, M, P], contiguous
-public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
+public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false, workers: Int = 1) -> Tensor {
     precondition(a.rank >= 2 && b.rank >= 2, "matmul: operands need rank ≥ 2, got \(a.shape) and \(b.shape)")
     let m = transposeA ? a.shape[a.rank - 1] : a.shape[a.rank - 2]
     let k = transposeA ? a.shape[a.rank - 2] : a.shape[a.rank - 1]
@@ -83,7 +84,11 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
                strides: [Array(opA.tensor.strides.dropLast(2)) + [0], Array(opB.tensor.strides.dropLast(2)) + [0],
                          Array(out.strides.dropLast(2)) + [0]],
                offsets: [opA.tensor.offset, opB.tensor.offset, out.offset]) { o in offsets.append((o[0], o[1], o[2])) }
-    for o in offsets { gemm(opA, opB, into: out, m: m, n: p, k: k, offsets: o) }
+    if workers > 1 && offsets.count > 1 {
+        Parallel.forEach(offsets.count, workers: workers) { gemm(opA, opB, into: out, m: m, n: p, k: k, offsets: offsets[$0]) }
+    } else {
+        for o in offsets { gemm(opA, opB, into: out, m: m, n: p, k: k, offsets: o) }
+    }
     return out
 }
 
@@ -105,12 +110,32 @@ func gemm(_ a: BLASOperand, _ b: BLASOperand, into out: Tensor, m: Int, n: Int, 
 /// - x: [N…, in] (any leading dims, e.g. [B, T, C])
 /// - weight: [out, in]
 /// - bias: [out] or nil
+/// - workers: with more than one, the output features are split into column blocks computed by
+///   one GEMM each on that many threads (one BLAS thread each): parallelism inside one product,
+///   for batches too small to split (a single short sentence)
 /// - returns: [N…, out]
-public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
+public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, workers: Int = 1) -> Tensor {
     precondition(weight.rank == 2 && x.rank >= 1 && x.shape.last == weight.shape[1],
                  "linear: x \(x.shape) does not match weight [out, in] \(weight.shape)")
     if let bias { precondition(bias.shape == [weight.shape[0]], "linear: bias \(bias.shape), expected [\(weight.shape[0])]") }
     let lead = Array(x.shape.dropLast())
+    let outFeatures = weight.shape[0], inFeatures = weight.shape[1]
+    if workers > 1 && outFeatures >= 64 * workers && inFeatures > 0 {
+        let xc = x.contiguous(), wc = weight.contiguous()
+        let rows = xc.count / inFeatures
+        let y = Tensor(zeros: lead + [outFeatures])
+        // Column blocks rounded to 16 floats so every block starts on a 64-byte boundary.
+        let per = ((outFeatures + workers - 1) / workers + 15) / 16 * 16
+        Parallel.forEach(workers, workers: workers) { c in
+            let n0 = c * per, n1 = min(outFeatures, n0 + per)
+            guard n0 < n1, rows > 0 else { return }
+            sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, blasint(rows), blasint(n1 - n0), blasint(inFeatures), 1,
+                  xc.base, blasint(inFeatures), wc.base + n0 * inFeatures, blasint(inFeatures),
+                  0, y.base + n0, blasint(outFeatures))
+        }
+        if let bias { binaryInPlace(.add, y, bias) }
+        return y
+    }
     let x3 = x.rank == 1 ? x.contiguous().reshaped([1, x.shape[0]]) : x
     let y = matmul(x3, weight, transposeB: true)
     if let bias { binaryInPlace(.add, y, bias) }

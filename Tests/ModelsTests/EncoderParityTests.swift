@@ -75,8 +75,9 @@ final class EncoderParityTests: XCTestCase {
     func testEmbedderBatchingGivesTheSameEmbeddings() throws {
         let (golden, embedder) = try load()
         let want = try array("encoder_embedding").data
-        // Different batch sizes and worker counts reorder and re-pad the sentences.
-        for (batch, workers) in [(5, 2), (1, 1), (22, 1)] {
+        // Different batch sizes and worker counts reorder and re-pad the sentences; one batch of 22
+        // on two workers runs every operation split over both threads.
+        for (batch, workers) in [(5, 2), (1, 1), (22, 2)] {
             let got = embedder.embed(golden.sentences, batchSize: batch, workers: workers)
             XCTAssertEqual(got.shape, [golden.sentences.count, embedder.directory.config.hiddenSize])
             assertClose(got.scalars, want, relTol: 1e-4, "Embedder.embed batch \(batch), \(workers) workers")
