@@ -102,9 +102,8 @@ func jsonLines(_ s: String) -> [[String: Any]] {
 
 /// This executable's own path, for whole-process measurements.
 func selfExecutable() -> String {
-    URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path.hasPrefix("/")
-        ? (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        : CommandLine.arguments[0]
+    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        ?? URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
 }
 
 /// The package root: the directory holding Package.swift above this executable, or the cwd.
@@ -454,7 +453,7 @@ struct BenchKernels: ParsableCommand {
 struct BenchEncoder: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "encoder",
-        abstract: "e5-small forward passes: sequences/s at batch 8 × 128 and 1 × 32 tokens on 1 and 2 threads, GFLOP/s against the measured sgemm peak, and numpy on the same weights.")
+        abstract: "e5-small forward passes: sequences/s at batch 8 × 128 and 1 × 32 tokens on 1 and 2 threads, GFLOP/s against the measured sgemm peak, numpy and ONNX Runtime on the same weights.")
 
     @OptionGroup var bench: BenchOptions
     @Option(help: "Installed model name or model directory.") var model: String = "e5-small"
@@ -468,7 +467,8 @@ struct BenchEncoder: ParsableCommand {
         let peak = KernelBenchmark.run(elements: 1 << 16, repeats: 5).filter { $0.name.hasPrefix("sgemm") }.map(\.nsPerElement).max() ?? 80
         print("bench encoder: \(model), \(cfg.layerCount) layers, hidden \(cfg.hiddenSize), FFN \(cfg.intermediateSize); BLAS \(blasConfiguration)")
         print(String(format: "single-thread sgemm peak (best of 128×384×384, 128×1536×384, 1024×384×384): %.1f GFLOP/s; two-core peak taken as %.1f", peak, 2 * peak))
-        printRow(["shape", "threads", "seq/s", "GFLOP/s", "% of peak", "numpy seq/s", "ratio"], widths: [10, 7, 8, 8, 9, 11, 6])
+        printRow(["shape", "threads", "seq/s", "GFLOP/s", "% of peak", "numpy seq/s", "ratio", "ORT seq/s", "ratio"],
+                 widths: [10, 7, 8, 8, 9, 11, 6, 9, 6])
         var seed: UInt64 = 7
         for (b, t) in [(8, 128), (1, 32)] {
             var ids = [[Int32]]()
@@ -498,16 +498,20 @@ struct BenchEncoder: ParsableCommand {
                     }
                 }
                 let gflops = flops / s / 1e9
-                var numpy = "-", ratio = "-"
-                let r = try timeProcess([bench.python, packageRoot() + "/Scripts/bench/anchor_encoder.py",
-                                         embedder.directory.path, "\(b)", "\(t)", "\(threads)"])
-                if r.status == 0, let j = jsonLines(r.stdout).first, let sps = j["sequences_per_second"] as? Double {
-                    numpy = String(format: "%.1f", sps)
-                    ratio = String(format: "%.2fx", Double(b) / s / sps)
+                // Anchors on the same weights, same shape, same thread count: numpy and ONNX Runtime.
+                var cells = [String]()
+                for script in ["anchor_encoder.py", "anchor_encoder_ort.py"] {
+                    let r = try timeProcess([bench.python, packageRoot() + "/Scripts/bench/" + script,
+                                             embedder.directory.path, "\(b)", "\(t)", "\(threads)"])
+                    if r.status == 0, let j = jsonLines(r.stdout).first, let sps = j["sequences_per_second"] as? Double {
+                        cells += [String(format: "%.1f", sps), String(format: "%.2fx", Double(b) / s / sps)]
+                    } else {
+                        cells += ["-", "-"]
+                    }
                 }
                 printRow(["\(b)×\(t)", "\(threads)", String(format: "%.1f", Double(b) / s), String(format: "%.1f", gflops),
-                          String(format: "%.0f%%", 100 * gflops / (Double(threads) * peak)), numpy, ratio],
-                         widths: [10, 7, 8, 8, 9, 11, 6])
+                          String(format: "%.0f%%", 100 * gflops / (Double(threads) * peak))] + cells,
+                         widths: [10, 7, 8, 8, 9, 11, 6, 9, 6])
             }
         }
     }

@@ -60,7 +60,7 @@ final class ModelRegistryTests: XCTestCase {
 
     func writeConfig(_ dir: String, _ fields: [String: Any], files: [String] = ["model.safetensors", "sentencepiece.bpe.model"]) throws {
         try JSONSerialization.data(withJSONObject: fields).write(to: URL(fileURLWithPath: dir + "/config.json"))
-        for f in files { FileManager.default.createFile(atPath: dir + "/" + f, contents: Data()) }
+        for f in files { _ = FileManager.default.createFile(atPath: dir + "/" + f, contents: Data()) }
     }
 
     let validConfig: [String: Any] = [
