@@ -193,7 +193,8 @@ func maxElement(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
     var i = 0
     let raw = UnsafeRawPointer(x)
     while i + 8 <= n {
-        acc = pointwiseMax(acc, raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self))
+        let v = raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+        acc.replace(with: v, where: v .> acc)
         i += 8
     }
     var m = acc.max()

@@ -69,7 +69,10 @@ public func fastErf(_ x: Float) -> Float {
 /// fastExp on eight lanes; bit-identical to the scalar form.
 @inlinable @inline(__always)
 public func fastExp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    let xc = pointwiseMin(pointwiseMax(x, SIMD8(repeating: -87.33654)), SIMD8(repeating: 88.37626))
+    // Clamps written as compare-and-select: the standard library's pointwiseMin/Max are not
+    // inlined here and cost a call per vector (measured: 5% of an encoder forward pass).
+    var xc = x.replacing(with: -87.33654, where: x .< -87.33654)
+    xc.replace(with: 88.37626, where: xc .> 88.37626)
     let magic = SIMD8<Float>(repeating: 12582912)
     let t = xc * 1.44269504088896341 + magic
     let n = t - magic
@@ -100,7 +103,7 @@ public func fastErf8(_ x: SIMD8<Float>) -> SIMD8<Float> {
     p = p * a2 + -3.761263526030022e-01
     p = p * a2 + 1.128379166802751e+00
     let small = a * p
-    let ac = pointwiseMin(a, SIMD8(repeating: 4))
+    let ac = a.replacing(with: 4, where: a .> 4)
     let u = (ac - 2.4609375) * 0.649746192893401
     var q = SIMD8<Float>(repeating: 2.155499058173071e-05)
     q = q * u + -5.565745954210196e-05
@@ -145,7 +148,7 @@ func rowSum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
 func rowMax(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
     var acc = SIMD8<Float>(repeating: -.infinity)
     var i = 0
-    while i + 8 <= n { acc = pointwiseMax(acc, load8(p + i)); i += 8 }
+    while i + 8 <= n { let v = load8(p + i); acc.replace(with: v, where: v .> acc); i += 8 }
     var m = acc.max()
     while i < n { m = Swift.max(m, p[i]); i += 1 }
     return m

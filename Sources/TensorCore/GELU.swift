@@ -11,7 +11,7 @@ public enum GELUApproximation: Sendable { case erf, tanh }
 /// - returns: same shape, contiguous
 public func gelu(_ x: Tensor, approximation: GELUApproximation = .erf) -> Tensor {
     let xc = x.contiguous()
-    let out = Tensor(zeros: x.shape)
+    let out = Tensor(uninitialized: x.shape)  // every element written by geluRows
     geluRows(xc.base, out.base, count: x.count, approximation: approximation)
     return out
 }

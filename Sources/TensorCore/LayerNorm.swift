@@ -13,7 +13,7 @@ public func layerNorm(_ x: Tensor, gamma: Tensor? = nil, beta: Tensor? = nil, ep
     if let gamma { precondition(gamma.shape == [c], "layerNorm: gamma \(gamma.shape), expected [\(c)] for x \(x.shape)") }
     if let beta { precondition(beta.shape == [c], "layerNorm: beta \(beta.shape), expected [\(c)] for x \(x.shape)") }
     let xc = x.contiguous()
-    let out = Tensor(zeros: x.shape)
+    let out = Tensor(uninitialized: x.shape)  // every row written below (or empty)
     if x.count == 0 || c == 0 { return out }
     let g = gamma?.contiguous(), b = beta?.contiguous()
     layerNormRows(xc.base, out.base, rows: x.count / c, length: c, gamma: g?.base, beta: b?.base, eps: eps)

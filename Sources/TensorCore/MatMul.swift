@@ -47,7 +47,7 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
     precondition(k == kb, "matmul: inner dims differ: a \(a.shape)\(transposeA ? "ᵀ" : "") × b \(b.shape)\(transposeB ? "ᵀ" : "")")
     let batchA = Array(a.shape.dropLast(2)), batchB = Array(b.shape.dropLast(2))
     let batch = broadcastShapes(batchA, batchB)
-    let out = Tensor(zeros: batch + [m, p])
+    let out = Tensor(uninitialized: batch + [m, p])  // every element written: gemm with beta 0, or zeros when k = 0
     if out.count == 0 { return out }
 
     // A 2-D weight shared over a batch whose rows are evenly spaced → one GEMM with N·M rows.
@@ -123,7 +123,7 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, workers: In
     if workers > 1 && outFeatures >= 64 * workers && inFeatures > 0 {
         let xc = x.contiguous(), wc = weight.contiguous()
         let rows = xc.count / inFeatures
-        let y = Tensor(zeros: lead + [outFeatures])
+        let y = Tensor(uninitialized: lead + [outFeatures])  // column blocks cover every column, beta 0
         // Column blocks rounded to 16 floats so every block starts on a 64-byte boundary.
         let per = ((outFeatures + workers - 1) / workers + 15) / 16 * 16
         Parallel.forEach(workers, workers: workers) { c in
@@ -133,11 +133,24 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, workers: In
                   xc.base, blasint(inFeatures), wc.base + n0 * inFeatures, blasint(inFeatures),
                   0, y.base + n0, blasint(outFeatures))
         }
-        if let bias { binaryInPlace(.add, y, bias) }
+        if let bias { addRowBias(y, bias) }
         return y
     }
     let x3 = x.rank == 1 ? x.contiguous().reshaped([1, x.shape[0]]) : x
     let y = matmul(x3, weight, transposeB: true)
-    if let bias { binaryInPlace(.add, y, bias) }
+    if let bias { addRowBias(y, bias) }
     return x.rank == 1 ? y.reshaped([weight.shape[0]]) : y.reshaped(lead + [weight.shape[0]])
+}
+
+/// y[r, j] += bias[j] for a contiguous y [R…, N] and bias [N] (the generic broadcast path walks
+/// strides element by element; this is a plain vectorisable loop per row).
+func addRowBias(_ y: Tensor, _ bias: Tensor) {
+    let n = bias.count
+    guard y.isContiguous, n > 0, y.shape.last == n else { binaryInPlace(.add, y, bias); return }
+    let b = bias.contiguous()
+    let rows = y.count / n, yp = y.base, bp = UnsafePointer(b.base)
+    for r in 0..<rows {
+        let row = yp + r * n
+        for j in 0..<n { row[j] += bp[j] }
+    }
 }

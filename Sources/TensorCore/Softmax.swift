@@ -10,7 +10,7 @@
 ///   large negative drops
 /// - returns: same shape as x, contiguous
 public func softmax(_ x: Tensor, mask: Tensor? = nil) -> Tensor {
-    let out = Tensor(zeros: x.shape)
+    let out = Tensor(uninitialized: x.shape)  // filled by copyStrided next
     if x.count == 0 { return out }
     copyStrided(from: x, to: out)
     if let mask {

@@ -20,7 +20,9 @@ public final class TensorStorage: @unchecked Sendable {
     /// Number of Float elements the buffer holds.
     public let count: Int
 
-    public init(count: Int) {
+    /// - zeroed: false leaves the contents undefined, for outputs every element of which the
+    ///   caller writes (GEMM with beta 0, row kernels): saves a memset per operation.
+    public init(count: Int, zeroed: Bool = true) {
         precondition(count >= 0, "TensorStorage: negative element count \(count)")
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
         let huge = bytes >= 4 << 20
@@ -31,7 +33,7 @@ public final class TensorStorage: @unchecked Sendable {
         #if os(Linux)
         if huge { _ = madvise(raw, bytes, 14 /* MADV_HUGEPAGE */) }
         #endif
-        memset(raw!, 0, bytes)
+        if zeroed { memset(raw!, 0, bytes) }
         pointer = raw!.bindMemory(to: Float.self, capacity: max(count, 1))
         self.count = count
     }
@@ -89,6 +91,12 @@ public struct Tensor: @unchecked Sendable, CustomStringConvertible {
     public init(zeros shape: [Int]) {
         let n = Tensor.elementCount(shape)
         self.init(storage: TensorStorage(count: n), shape: shape, strides: Tensor.contiguousStrides(shape))
+    }
+
+    /// `shape` with undefined contents: only for outputs whose every element is written next.
+    init(uninitialized shape: [Int]) {
+        let n = Tensor.elementCount(shape)
+        self.init(storage: TensorStorage(count: n, zeroed: false), shape: shape, strides: Tensor.contiguousStrides(shape))
     }
 
     /// `shape` filled with `value`.
