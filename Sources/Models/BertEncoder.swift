@@ -121,8 +121,11 @@ public final class BertEncoder: @unchecked Sendable {
         let types = typeIds.map { $0.flatMap { $0.map { Int($0) } } } ?? [Int](repeating: 0, count: b * t)
         x += embedding(tokenType, ids: types, idsShape: [b, t])
         x = layerNorm(x, gamma: embNorm.g, beta: embNorm.b, eps: eps)
-        // Additive attention mask [B, 1, 1, T]: 0 for tokens, -inf for padding.
-        let additive = Tensor(mask.flatMap { $0.map { $0 != 0 ? Float(0) : -Float.infinity } }, shape: [b, 1, 1, t])
+        // Additive attention mask [B, 1, 1, T]: 0 for tokens, -inf for padding; none at all when
+        // the batch has no padding (the common full batch skips a broadcast add per layer).
+        let padded = mask.contains { $0.contains(0) }
+        let additive: Tensor? = padded
+            ? Tensor(mask.flatMap { $0.map { $0 != 0 ? Float(0) : -Float.infinity } }, shape: [b, 1, 1, t]) : nil
         let scale = 1 / Float(d).squareRoot()
         for layer in layers {
             // Self-attention: q, k, v [B, T, C] → [B, H, T, D] views.
@@ -134,8 +137,9 @@ public final class BertEncoder: @unchecked Sendable {
             let probs = softmax(scores, mask: additive)            // [B, H, T, T]
             let context = matmul(probs, v, workers: workers)                        // [B, H, T, D]
                 .permuted([0, 2, 1, 3]).contiguous().reshaped([b, t, c])
-            let attn = linear(context, weight: layer.attnOut.w, bias: layer.attnOut.b, workers: workers)
-            x = layerNorm(attn + x, gamma: layer.attnNorm.g, beta: layer.attnNorm.b, eps: eps)
+            var attn = linear(context, weight: layer.attnOut.w, bias: layer.attnOut.b, workers: workers)
+            attn += x  // residual, in place (attn is this layer's own fresh tensor)
+            x = layerNorm(attn, gamma: layer.attnNorm.g, beta: layer.attnNorm.b, eps: eps)
             // Feed-forward: GELU(x·W1ᵀ + b1)·W2ᵀ + b2, residual, LayerNorm.
             let inner = linear(x, weight: layer.inter.w, bias: layer.inter.b, workers: workers)   // [B, T, F]
             if workers > 1 {
@@ -147,8 +151,9 @@ public final class BertEncoder: @unchecked Sendable {
             } else {
                 geluInPlace(inner, approximation: activation)
             }
-            let ff = linear(inner, weight: layer.out.w, bias: layer.out.b, workers: workers)
-            x = layerNorm(ff + x, gamma: layer.outNorm.g, beta: layer.outNorm.b, eps: eps)
+            var ff = linear(inner, weight: layer.out.w, bias: layer.out.b, workers: workers)
+            ff += x
+            x = layerNorm(ff, gamma: layer.outNorm.g, beta: layer.outNorm.b, eps: eps)
         }
         return x
     }

@@ -62,7 +62,7 @@ func binaryStrided(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, into out: Tensor) {
 /// - a: [N…], b: [N…] broadcastable to each other
 public func binary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor) -> Tensor {
     let shape = broadcastShapes(a.shape, b.shape)
-    let out = Tensor(zeros: shape)
+    let out = Tensor(uninitialized: shape)  // binaryStrided writes every element
     binaryStrided(op, a.broadcast(to: shape), b.broadcast(to: shape), into: out)
     return out
 }
