@@ -30,7 +30,14 @@ public func softmaxRowsInPlace(_ p: UnsafeMutablePointer<Float>, rows: Int, leng
         let row = p + r * n
         let m = rowMax(row, n)
         if m == -.infinity { row.update(repeating: 0, count: n); continue }
-        for i in 0..<n { row[i] = fastExp(row[i] - m) }
+        var i = 0
+        let raw = UnsafeMutableRawPointer(row)
+        while i + 8 <= n {
+            let v = raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+            raw.storeBytes(of: fastExp8(v - m), toByteOffset: 4 * i, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n { row[i] = fastExp(row[i] - m); i += 1 }
         let s = rowSum(row, n)
         let inv = 1 / s
         for j in 0..<n { row[j] *= inv }
