@@ -45,6 +45,25 @@ final class ModelCommandTests: XCTestCase {
         XCTAssertTrue(s.stdoutText.contains("top-1 retrieval accuracy: 1.0000 (22 of 22)"), s.stdoutText)
     }
 
+    /// A line longer than the position table is truncated (bos + 510 pieces + eos), not a crash;
+    /// empty lines embed too (bos + eos only).
+    func testLongAndEmptyLinesEmbed() throws {
+        _ = try enpt()
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("e.npy").path
+        let long = Array(repeating: "the European Parliament adopted the resolution", count: 200).joined(separator: " ")
+        let r = try CLI.run(["embed", "--model", "e5-small-enpt", "-o", out], stdin: Data((long + "\n\nshort line\n").utf8))
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let (shape, data) = try NPY.read(path: out)
+        XCTAssertEqual(shape, [3, 384])
+        XCTAssertTrue(data.allSatisfy { $0.isFinite })
+        for row in 0..<3 {
+            let norm = (0..<384).reduce(Float(0)) { $0 + data[row * 384 + $1] * data[row * 384 + $1] }
+            XCTAssertEqual(norm, 1, accuracy: 1e-4, "row \(row) is L2-normalised")
+        }
+    }
+
     func testUnknownModelAndMissingDirectory() throws {
         let r = try CLI.run(["models", "install", "no-such-model"])
         assertOneLineError(r, contains: ["no-such-model", "e5-small"])
