@@ -7,13 +7,17 @@ Run from the package root after `crosstalk models install e5-small-enpt`:
 (default MODEL_DIR: $CROSSTALK_HOME/models/e5-small-enpt or ~/.cache/crosstalk/models/e5-small-enpt).
 Reads config.json, model.safetensors (safetensors.numpy) and sentencepiece.bpe.model (python
 sentencepiece); writes Tests/ModelsTests/Resources/encoder_golden.json and encoder_hidden.npy.
+Given a BERT directory with a WordPiece vocab.txt instead (e.g. an installed minilm-l6):
+    python3 Scripts/golden/gen_encoder_golden.py $CROSSTALK_HOME/models/minilm-l6
+it tokenizes with Hugging Face `tokenizers` (the directory's tokenizer.json, [CLS] ... [SEP], no
+truncation or padding), uses position ids from 0 and token types 0, and writes minilm_golden.json
+and minilm_{hidden,pooled,embedding}.npy for 9 English sentences.
 Never run in CI. The forward pass follows transformers' BertModel in eval mode (post-LN, exact
 erf GELU, additive mask) written out here in numpy, not imported from any framework.
 """
 import json, os, platform, sys
 import numpy as np
 import scipy.special
-import sentencepiece as spm
 import safetensors
 from safetensors.numpy import load_file
 
@@ -23,9 +27,10 @@ out_dir = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "ModelsTe
 
 cfg = json.load(open(os.path.join(model_dir, "config.json")))
 W = {k: v.astype(np.float64) for k, v in load_file(os.path.join(model_dir, "model.safetensors")).items()}
-sp = spm.SentencePieceProcessor(model_file=os.path.join(model_dir, "sentencepiece.bpe.model"))
+W = {(k[5:] if k.startswith("bert.") else k): v for k, v in W.items()}
+wordpiece = os.path.exists(os.path.join(model_dir, "vocab.txt"))
 
-SENTENCES = [
+SP_SENTENCES = [
     "query: how much protein should a female eat",
     "passage: As a general guideline, the CDC's average requirement of protein for women ages 19 to 70 is 46 grams per day.",
     "query: Onde fica a estação de comboios?",
@@ -50,8 +55,32 @@ SENTENCES = [
     "passage: Os dados foram recolhidos em 2023 e analisados por três equipas independentes em Lisboa, Porto e Coimbra.",
 ]
 
-bos, eos, pad = cfg.get("bos_token_id", 0), cfg.get("eos_token_id", 2), cfg.get("pad_token_id", 1)
-ids = [[bos] + sp.encode(s) + [eos] for s in SENTENCES]
+WP_SENTENCES = [
+    "The quick brown fox jumps over the lazy dog.",
+    "How much protein should a female eat?",
+    "As a general guideline, the CDC's average requirement of protein for women ages 19 to 70 is 46 grams per day.",
+    "Cross-lingual transfer learning starts with a good tokenizer.",
+    "The European Parliament adopted the resolution on Tuesday.",
+    "Crème brûlée is a dessert.",
+    "a",
+    "Wait... what?! (Numbers: 3.14159, 1,000,000 and 2023-10-05.)",
+    "Sentence embeddings map similar meanings to nearby vectors, so retrieval becomes a nearest-neighbour search.",
+]
+
+if wordpiece:
+    import tokenizers
+    tok = tokenizers.Tokenizer.from_file(os.path.join(model_dir, "tokenizer.json"))
+    tok.no_truncation()
+    tok.no_padding()
+    SENTENCES, prefix, lib = WP_SENTENCES, "minilm", {"tokenizers": tokenizers.__version__}
+    pad = cfg.get("pad_token_id", 0)
+    ids = [tok.encode(s).ids for s in SENTENCES]
+else:
+    import sentencepiece as spm
+    sp = spm.SentencePieceProcessor(model_file=os.path.join(model_dir, "sentencepiece.bpe.model"))
+    SENTENCES, prefix, lib = SP_SENTENCES, "encoder", {"sentencepiece": spm.__version__}
+    bos, eos, pad = cfg.get("bos_token_id", 0), cfg.get("eos_token_id", 2), cfg.get("pad_token_id", 1)
+    ids = [[bos] + sp.encode(s) + [eos] for s in SENTENCES]
 T = max(len(r) for r in ids)
 mask = np.array([[1] * len(r) + [0] * (T - len(r)) for r in ids], dtype=np.int64)
 ids = np.array([r + [pad] * (T - len(r)) for r in ids], dtype=np.int64)
@@ -99,18 +128,18 @@ emb = pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
 
 # Real tokens only (padding rows are not part of the contract), concatenated in batch order.
 real = np.concatenate([x[b, :mask[b].sum()] for b in range(B)], axis=0)
-np.save(os.path.join(out_dir, "encoder_hidden.npy"), real.astype(np.float32))  # [sum of lengths, C]
-np.save(os.path.join(out_dir, "encoder_pooled.npy"), pooled.astype(np.float32))  # [B, C] masked mean
-np.save(os.path.join(out_dir, "encoder_embedding.npy"), emb.astype(np.float32))  # [B, C] L2-normalised
-with open(os.path.join(out_dir, "encoder_golden.json"), "w") as f:
+np.save(os.path.join(out_dir, prefix + "_hidden.npy"), real.astype(np.float32))  # [sum of lengths, C]
+np.save(os.path.join(out_dir, prefix + "_pooled.npy"), pooled.astype(np.float32))  # [B, C] masked mean
+np.save(os.path.join(out_dir, prefix + "_embedding.npy"), emb.astype(np.float32))  # [B, C] L2-normalised
+with open(os.path.join(out_dir, prefix + "_golden.json"), "w") as f:
     json.dump({
         "command": "python3 Scripts/golden/gen_encoder_golden.py " + model_dir,
         "python": platform.python_version(), "numpy": np.__version__, "scipy": scipy.__version__,
-        "sentencepiece": spm.__version__, "safetensors": safetensors.__version__,
+        **lib, "safetensors": safetensors.__version__,
         "model": os.path.basename(os.path.normpath(model_dir)),
         "sentences": SENTENCES, "ids": ids.tolist(), "mask": mask.tolist(),
-        "hidden_file": "encoder_hidden.npy (real tokens of every sentence, concatenated: [sum of lengths, C])",
-        "pooled_file": "encoder_pooled.npy", "embedding_file": "encoder_embedding.npy",
+        "hidden_file": prefix + "_hidden.npy (real tokens of every sentence, concatenated: [sum of lengths, C])",
+        "pooled_file": prefix + "_pooled.npy", "embedding_file": prefix + "_embedding.npy",
         "padded_shape": [B, T, C],
     }, f, indent=0)
 print(f"wrote golden for {B} sentences, T={T}, C={C}, {real.shape[0]} real tokens")

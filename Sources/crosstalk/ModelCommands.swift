@@ -77,7 +77,7 @@ struct EncoderModelOption: ParsableArguments {
 struct Embed: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Sentence embeddings, one row per input line, as float32 .npy [N, C].",
-        discussion: "multilingual-e5 expects a prefix: --prefix query (default) or passage; --prefix none adds nothing.")
+        discussion: "multilingual-e5 expects a prefix: --prefix query (default) or passage; --prefix none adds nothing. Models without configured prefixes (e.g. minilm-l6) get none for query/passage.")
 
     @OptionGroup var model: EncoderModelOption
     @Option(help: "query | passage | none | any literal text to prepend.") var prefix: String = "query"

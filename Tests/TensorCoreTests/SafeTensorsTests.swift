@@ -127,10 +127,16 @@ final class SafeTensorsTests: XCTestCase {
         assertRejected(craft("overlap.safetensors",
                              header: #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#,
                              data: eight + eight), contains: ["overlapping", "b"])
-        assertRejected(craft("f64.safetensors", header: #"{"w":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}}"#, data: eight),
-                       contains: ["unsupported dtype F64 for tensor w"])
-        assertRejected(craft("i64.safetensors", header: #"{"ids":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}"#, data: eight),
-                       contains: ["unsupported dtype I64 for tensor ids"])
+        assertRejected(craft("x99.safetensors", header: #"{"w":{"dtype":"X99","shape":[1],"data_offsets":[0,8]}}"#, data: eight),
+                       contains: ["unsupported dtype X99 for tensor w"])
+        // A known integer dtype opens (transformers saves int64 position_ids beside the weights);
+        // only loading it as Float32 is refused, naming the tensor.
+        let i64 = try SafeTensorsFile(path: craft("i64.safetensors",
+            header: #"{"ids":{"dtype":"I64","shape":[1],"data_offsets":[0,8]},"w":{"dtype":"F64","shape":[1],"data_offsets":[8,16]}}"#,
+            data: eight + [0, 0, 0, 0, 0, 0, 0xF8, 0x3F]))
+        XCTAssertEqual(try i64.info("ids").dtype, .i64)
+        XCTAssertThrowsError(try i64.tensor("ids")) { XCTAssertTrue("\($0)".contains("unsupported dtype I64 for tensor ids"), "\($0)") }
+        XCTAssertEqual(try i64.tensor("w").scalars, [1.5], "F64 converted to Float32")
         assertRejected(craft("mismatch.safetensors", header: #"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, data: eight),
                        contains: ["tensor a", "shape [3]"])
         assertRejected(craft("hugeshape.safetensors",
