@@ -11,7 +11,7 @@ import Tokenization
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Benchmarks against spm_encode, python sentencepiece, librosa and whisper's numpy front end.",
+        abstract: "Benchmarks measured side by side: spm_encode and python sentencepiece, librosa and whisper's front end, numpy and ONNX Runtime.",
         subcommands: [BenchTokenize.self, BenchLogMel.self, BenchKernels.self, BenchEncoder.self])
 }
 
