@@ -6,24 +6,9 @@
 // Leaves out correct rounding, denormal results (exp flushes below ≈ 1e-38) and NaN payloads.
 
 /// e^x for x in Float range; x ≤ -87.3 gives ≈ 1.2e-38 rather than 0, x ≥ 88.37 saturates at ≈ 2.4e38.
+/// Lane 0 of `fastExp8` (one set of coefficients; scalar callers are the tails of vector loops).
 @inlinable @inline(__always)
-public func fastExp(_ x: Float) -> Float {
-    let lo: Float = -87.33654, hi: Float = 88.37626
-    let xc = x < lo ? lo : (x > hi ? hi : x)
-    let magic: Float = 12582912 // 1.5·2^23: adding it rounds to an integer in the low mantissa bits
-    let t = xc * 1.44269504088896341 + magic
-    let n = t - magic
-    let r = xc - n * 0.693359375 + n * 2.12194440e-4
-    var p: Float = 1.9875691500e-4
-    p = p * r + 1.3981999507e-3
-    p = p * r + 8.3334519073e-3
-    p = p * r + 4.1665795894e-2
-    p = p * r + 1.6666665459e-1
-    p = p * r + 5.0000001201e-1
-    let y = p * (r * r) + r + 1
-    let k = t.bitPattern &- magic.bitPattern // n as a wrapped integer, no Float→Int trap
-    return y * Float(bitPattern: (k &+ 127) &<< 23)
-}
+public func fastExp(_ x: Float) -> Float { fastExp8(SIMD8(repeating: x))[0] }
 
 /// erf(x), absolute error ≤ 1.5e-7 against scipy.special.erf (float64) over all Float inputs.
 /// |x| < 0.921875: x·P(x²) (degree 6); otherwise 1 − e^(−x²)·Q(u), Q a degree-12 fit of
@@ -31,42 +16,15 @@ public func fastExp(_ x: Float) -> Float {
 /// (erf rounds to ±1 beyond). Coefficients: least-squares fits, see `fit_erf` in Scripts/golden/gen_tensor_golden.py
 /// (numpy 2.4, scipy 1.17). Both branches are computed and one is
 /// selected, so the loop stays branch-free and vectorises.
+/// Lane 0 of `fastErf8` (one set of coefficients; scalar callers are the tails of vector loops).
 @inlinable @inline(__always)
-public func fastErf(_ x: Float) -> Float {
-    let a = Swift.abs(x)
-    let a2 = a * a
-    var p: Float = 8.505519498785330e-05
-    p = p * a2 + -8.175407066226165e-04
-    p = p * a2 + 5.203980345791879e-03
-    p = p * a2 + -2.686061668246769e-02
-    p = p * a2 + 1.128371811606613e-01
-    p = p * a2 + -3.761263526030022e-01
-    p = p * a2 + 1.128379166802751e+00
-    let small = a * p
-    let ac = a > 4 ? 4 : a
-    let u = (ac - 2.4609375) * 0.649746192893401
-    var q: Float = 2.155499058173071e-05
-    q = q * u + -5.565745954210196e-05
-    q = q * u + 7.848014740876153e-05
-    q = q * u + -1.992428090882828e-04
-    q = q * u + 5.595449744318908e-04
-    q = q * u + -1.326947508511507e-03
-    q = q * u + 3.025093974262717e-03
-    q = q * u + -6.774183996982946e-03
-    q = q * u + 1.467421206711165e-02
-    q = q * u + -3.061807055073274e-02
-    q = q * u + 6.134659983769795e-02
-    q = q * u + -1.174810133142968e-01
-    q = q * u + 2.137490926518389e-01
-    let large = 1 - fastExp(-(ac * ac)) * q
-    let r = a < 0.921875 ? small : large
-    return x < 0 ? -r : r
-}
+public func fastErf(_ x: Float) -> Float { fastErf8(SIMD8(repeating: x))[0] }
 
-// MARK: - SIMD8 forms (the same operations in the same order, eight lanes at a time: the
-// scalar forms above do not vectorise when inlined into a loop, measured at ≈ 30 ns/element)
+// MARK: - SIMD8 forms (the scalar forms above are lane 0 of these: written as scalar code they
+// did not vectorise when inlined into a loop, measured at ≈ 30 ns/element)
 
-/// fastExp on eight lanes; bit-identical to the scalar form.
+/// fastExp on eight lanes: Cephes expf's range reduction by magic-constant rounding and degree-5
+/// polynomial, relative error ≈ 2e-7.
 @inlinable @inline(__always)
 public func fastExp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
     // Clamps written as compare-and-select: the standard library's pointwiseMin/Max are not
@@ -88,7 +46,7 @@ public func fastExp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
     return y * unsafeBitCast((k &+ 127) &<< 23, to: SIMD8<Float>.self)
 }
 
-/// fastErf on eight lanes; bit-identical to the scalar form.
+/// fastErf on eight lanes: the two-piece fit described at `fastErf`.
 @inlinable @inline(__always)
 public func fastErf8(_ x: SIMD8<Float>) -> SIMD8<Float> {
     let signBit = SIMD8<UInt32>(repeating: 0x8000_0000)
