@@ -5,6 +5,7 @@
 // Not here: padding or bos/eos (TokenizerSpec).
 
 import Dispatch
+import Foundation
 
 /// Ids of N lines stored flat: line i is `ids[offsets[i] ..< offsets[i + 1]]`.
 /// - ids: [sum of T_i]; offsets: [N + 1], offsets[0] == 0.
@@ -90,14 +91,19 @@ extension SentencePieceProcessor {
     /// Byte ranges of the lines of `buffer`, split at "\n" as `std::getline` (and so
     /// `spm_encode`) does: the "\n" is dropped, a final line without one is kept, and
     /// a buffer ending in "\n" has no empty last line.
+    /// Newlines are found with memchr (10 MB of text: a few milliseconds).
     public static func lineRanges(in buffer: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
         var ranges: [Range<Int>] = []
+        ranges.reserveCapacity(buffer.count / 40 + 1)
+        guard let base = buffer.baseAddress else { return ranges }
+        let n = buffer.count
         var start = 0
-        for i in 0..<buffer.count where buffer[i] == 0x0A {
-            ranges.append(start..<i)
-            start = i + 1
+        while start < n, let hit = memchr(base + start, 0x0A, n - start) {
+            let end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            ranges.append(start..<end)
+            start = end + 1
         }
-        if start < buffer.count { ranges.append(start..<buffer.count) }
+        if start < n { ranges.append(start..<n) }
         return ranges
     }
 

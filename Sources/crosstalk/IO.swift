@@ -2,6 +2,7 @@
 // positions, line splitting, and outputs that never exist half-written (temp file + rename).
 // This is the only place that touches stdin/stdout/stderr paths; library code never prints.
 import Foundation
+import Tokenization
 
 /// A user-facing failure: printed by ArgumentParser as one line, exit status 1.
 struct CLIError: Error, CustomStringConvertible {
@@ -28,30 +29,8 @@ func readAllInput(_ path: String?) throws -> [UInt8] {
     return out
 }
 
-/// Byte ranges of the lines of `bytes`, split on "\n" as `spm_encode` does (std::getline):
-/// the newline is not part of a line; a final line without "\n" still counts; no line after
-/// a trailing "\n".
-func lineRanges(_ bytes: [UInt8]) -> [Range<Int>] {
-    var ranges = [Range<Int>]()
-    ranges.reserveCapacity(bytes.count / 40 + 1)
-    bytes.withUnsafeBufferPointer { p in
-        var start = 0
-        let n = p.count
-        if let base = p.baseAddress {
-            var i = 0
-            while i < n {
-                if let hit = memchr(base + i, 0x0A, n - i) {
-                    let j = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                    ranges.append(start..<j)
-                    start = j + 1
-                    i = j + 1
-                } else { break }
-            }
-        }
-        if start < n { ranges.append(start..<n) }
-    }
-    return ranges
-}
+/// Byte ranges of the lines of `bytes`, split on "\n" as `spm_encode` (std::getline) does.
+func lineRanges(_ bytes: [UInt8]) -> [Range<Int>] { SentencePieceProcessor.lineRanges(in: bytes) }
 
 /// Checks that `bytes` is well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, ≤ U+10FFFF).
 /// Throws "NAME:LINE: invalid UTF-8 at byte K of the line" for the first bad sequence.
