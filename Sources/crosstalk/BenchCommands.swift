@@ -316,7 +316,7 @@ struct BenchLogMel: ParsableCommand {
         let inProcess = try bestOf(bench.repeats) {
             try seconds { frames = try extractor.compute(samples: audio.samples, sampleRate: 16000).rows }
         }
-        let bound = try bestOf(bench.repeats) { try machineBound(samples: audio.samples) }
+        let bound = bestOf(bench.repeats) { machineBound(samples: audio.samples) }
 
         var rows: [(String, Double)] = [
             ("crosstalk features logmel --preset whisper (whole process)", process),
@@ -357,65 +357,44 @@ struct BenchLogMel: ParsableCommand {
 
 /// Machine bound for the whisper front end on both cores: frames split in two halves, each on its
 /// own thread with its own buffers — one FFTW r2c (n=400) per windowed frame, |X|², then the
-/// [frames, 201] × [201, 80] filter-bank product with single-threaded cblas_sgemm. Reflect padding,
-/// log and normalisation are left out, so this is a lower bound on any implementation's time.
-func machineBound(samples: [Float]) throws -> Double {
-    let sgemm = try singleThreadedSgemm()
+/// [frames, 201] × [201, 80] filter-bank product as one dense sgemm (TensorCore's matmul: one BLAS
+/// thread per worker). Reflect padding, log and normalisation are left out, so this is a lower
+/// bound on any implementation's time.
+func machineBound(samples: [Float]) -> Double {
     let nFFT = 400, hop = 160, bins = 201, mels = 80
     let frames = samples.count / hop + 1
     let window = (0..<nFFT).map { 0.5 - 0.5 * cosf(2 * .pi * Float($0) / Float(nFFT)) }
-    let filters = [Float](repeating: 0.01, count: bins * mels)
+    let filters = Tensor(filled: 0.01, shape: [bins, mels])
     let workers = 2
-    struct Scratch { let input: UnsafeMutablePointer<Float>; let output: UnsafeMutablePointer<fftwf_complex>; var power: [Float]; var mel: [Float] }
-    var scratch = (0..<workers).map { _ in
+    struct Scratch { let input: UnsafeMutablePointer<Float>; let output: UnsafeMutablePointer<fftwf_complex>; let power: Tensor }
+    let scratch = (0..<workers).map { w in
         Scratch(input: fftwf_alloc_real(nFFT)!, output: fftwf_alloc_complex(bins)!,
-                power: [Float](repeating: 0, count: (frames / workers + 1) * bins), mel: [Float](repeating: 0, count: (frames / workers + 1) * mels))
+                power: Tensor(zeros: [frames * (w + 1) / workers - frames * w / workers, bins]))
     }
     defer { for s in scratch { fftwf_free(s.input); fftwf_free(s.output) } }
     let plan = fftwf_plan_dft_r2c_1d(Int32(nFFT), scratch[0].input, scratch[0].output, UInt32(FFTW_ESTIMATE))!
     defer { fftwf_destroy_plan(plan) }
+    _ = matmul(scratch[0].power, filters)  // loads BLAS outside the timing
     return seconds {
         samples.withUnsafeBufferPointer { x in
-            scratch.withUnsafeMutableBufferPointer { sc in
-                let sc = sc
-                DispatchQueue.concurrentPerform(iterations: workers) { w in
-                    let lo = frames * w / workers, hi = frames * (w + 1) / workers
-                    let input = sc[w].input, output = sc[w].output
-                    sc[w].power.withUnsafeMutableBufferPointer { pw in
-                        for f in lo..<hi {
-                            let start = f * hop - nFFT / 2
-                            for k in 0..<nFFT {
-                                let j = start + k
-                                input[k] = (j >= 0 && j < x.count ? x[j] : 0) * window[k]
-                            }
-                            fftwf_execute_dft_r2c(plan, input, output)
-                            let c = UnsafeMutableRawPointer(output).assumingMemoryBound(to: Float.self)
-                            let row = (f - lo) * bins
-                            for b in 0..<bins { pw[row + b] = c[2 * b] * c[2 * b] + c[2 * b + 1] * c[2 * b + 1] }
-                        }
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let lo = frames * w / workers, hi = frames * (w + 1) / workers
+                let input = scratch[w].input, output = scratch[w].output, pw = scratch[w].power.base
+                for f in lo..<hi {
+                    let start = f * hop - nFFT / 2
+                    for k in 0..<nFFT {
+                        let j = start + k
+                        input[k] = (j >= 0 && j < x.count ? x[j] : 0) * window[k]
                     }
-                    sgemm(101, 111, 111, Int32(hi - lo), Int32(mels), Int32(bins),  // CblasRowMajor, CblasNoTrans ×2
-                          1, sc[w].power, Int32(bins), filters, Int32(mels), 0, &sc[w].mel, Int32(mels))
+                    fftwf_execute_dft_r2c(plan, input, output)
+                    let c = UnsafeMutableRawPointer(output).assumingMemoryBound(to: Float.self)
+                    let row = (f - lo) * bins
+                    for b in 0..<bins { pw[row + b] = c[2 * b] * c[2 * b] + c[2 * b + 1] * c[2 * b + 1] }
                 }
+                _ = matmul(scratch[w].power, filters)   // [frames/2, 201] · [201, 80]
             }
         }
     }
-}
-
-typealias SgemmFunction = @convention(c) (Int32, Int32, Int32, Int32, Int32, Int32, Float, UnsafePointer<Float>?, Int32,
-                                           UnsafePointer<Float>?, Int32, Float, UnsafeMutablePointer<Float>?, Int32) -> Void
-
-/// OpenBLAS's cblas_sgemm with one thread, loaded only here: OpenBLAS starts its thread pool when
-/// the library loads and its idle threads spin, so the feature commands do not link it at all;
-/// OPENBLAS_NUM_THREADS=1 is set before dlopen so the bound uses one BLAS thread.
-func singleThreadedSgemm() throws -> SgemmFunction {
-    setenv("OPENBLAS_NUM_THREADS", "1", 1)
-    for name in ["libopenblas.so.0", "libopenblas.so", "libblas.so.3"] {
-        if let h = dlopen(name, RTLD_NOW), let f = dlsym(h, "cblas_sgemm") {
-            return unsafeBitCast(f, to: SgemmFunction.self)
-        }
-    }
-    throw CLIError("libopenblas.so.0: not found (install libopenblas-dev; Scripts/setup does)")
 }
 
 /// The installed Debian libsentencepiece version, from dpkg.
