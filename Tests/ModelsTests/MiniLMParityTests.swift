@@ -9,32 +9,7 @@ import XCTest
 @testable import Models
 
 final class MiniLMParityTests: XCTestCase {
-    struct Golden: Decodable {
-        let model: String
-        let sentences: [String]
-        let ids: [[Int32]]
-        let mask: [[Int32]]
-    }
-
-    func load() throws -> (Golden, Embedder) {
-        let url = try XCTUnwrap(Bundle.module.url(forResource: "minilm_golden", withExtension: "json", subdirectory: "Resources"))
-        let golden = try JSONDecoder().decode(Golden.self, from: Data(contentsOf: url))
-        let dir = try installedModel("minilm-l6")
-        return (golden, try Embedder(model: dir))
-    }
-
-    func array(_ name: String) throws -> [Float] {
-        let url = try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: "npy", subdirectory: "Resources"))
-        return try readNPY(Data(contentsOf: url)).data
-    }
-
-    func assertClose(_ got: [Float], _ want: [Float], _ label: String, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(got.count, want.count, label, file: file, line: line)
-        var worst: Float = 0, scale: Float = 0
-        for (a, b) in zip(got, want) { scale = max(scale, abs(b)); worst = max(worst, abs(a - b)) }
-        print("[parity] minilm-l6 \(label): max|Δ| = \(worst), value scale \(scale), relative \(worst / max(scale, 1e-30)), tol 1e-4")
-        XCTAssertLessThanOrEqual(worst, 1e-4 * scale, label, file: file, line: line)
-    }
+    func load() throws -> (EncoderGolden, Embedder) { try loadEncoderGolden("minilm_golden") }
 
     func testSettingsComeFromTheDirectory() throws {
         let (_, embedder) = try load()
@@ -69,13 +44,13 @@ final class MiniLMParityTests: XCTestCase {
             let n = golden.mask[i].reduce(0) { $0 + Int($1) }
             real += h[(i * t * c)..<(i * t * c + n * c)]
         }
-        assertClose(real, try array("minilm_hidden"), "last hidden state, \(real.count / c) real tokens × \(c)")
+        assertParity(real, try goldenArray("minilm_hidden").data, relTol: 1e-4, "minilm-l6 last hidden state, \(real.count / c) real tokens × \(c)")
         let pooled = embedder.encoder.pool(hidden, mask: golden.mask, pooling: .mean, normalize: false)
-        assertClose(pooled.scalars, try array("minilm_pooled"), "masked-mean pooled")
-        let want = try array("minilm_embedding")
+        assertParity(pooled.scalars, try goldenArray("minilm_pooled").data, relTol: 1e-4, "minilm-l6 masked-mean pooled")
+        let want = try goldenArray("minilm_embedding").data
         for (batch, workers) in [(4, 2), (9, 1)] {
             let got = embedder.embed(golden.sentences, batchSize: batch, workers: workers)
-            assertClose(got.scalars, want, "Embedder.embed batch \(batch), \(workers) workers")
+            assertParity(got.scalars, want, relTol: 1e-4, "minilm-l6 Embedder.embed batch \(batch), \(workers) workers")
         }
     }
 

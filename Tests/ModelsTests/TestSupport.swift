@@ -165,3 +165,66 @@ func temporaryDirectory(_ label: String) throws -> String {
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     return dir
 }
+
+// MARK: - encoder goldens (Scripts/golden/gen_encoder_golden.py)
+
+/// The JSON half of an encoder golden: sentences, padded ids and masks ([B][T]).
+struct EncoderGolden: Decodable {
+    let model: String
+    let sentences: [String]
+    let ids: [[Int32]]
+    let mask: [[Int32]]
+}
+
+/// The golden `name`.json and an Embedder on the installed model it was made from (or XCTSkip).
+func loadEncoderGolden(_ name: String) throws -> (EncoderGolden, Embedder) {
+    let url = try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Resources"))
+    let golden = try JSONDecoder().decode(EncoderGolden.self, from: Data(contentsOf: url))
+    return (golden, try Embedder(model: try installedModel(golden.model)))
+}
+
+/// Resources/`name`.npy.
+func goldenArray(_ name: String) throws -> (shape: [Int], data: [Float]) {
+    let url = try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: "npy", subdirectory: "Resources"))
+    return try readNPY(Data(contentsOf: url))
+}
+
+/// max |Δ| over two arrays, checked against relTol·scale where scale = max |reference|; prints
+/// the measured maximum as a `[parity]` line.
+@discardableResult
+func assertParity(_ got: [Float], _ want: [Float], relTol: Float, _ label: String,
+                  file: StaticString = #filePath, line: UInt = #line) -> Float {
+    XCTAssertEqual(got.count, want.count, label, file: file, line: line)
+    var worst: Float = 0, at = 0, scale: Float = 0
+    for (i, (a, b)) in zip(got, want).enumerated() {
+        scale = max(scale, abs(b))
+        let d = abs(a - b)
+        if !(d <= worst) { worst = d; at = i }
+    }
+    print("[parity] \(label): max|Δ| = \(worst) at \(at), value scale \(scale), relative \(worst / max(scale, 1e-30)), tol \(relTol)")
+    XCTAssertLessThanOrEqual(worst, relTol * scale, "\(label): max|Δ| \(worst) at \(at)", file: file, line: line)
+    return worst
+}
+
+/// A float32/float64 C-order .npy (as numpy writes it) → shape and Float values.
+func readNPY(_ data: Data) throws -> (shape: [Int], data: [Float]) {
+    let bytes = [UInt8](data)
+    guard bytes.count > 10, bytes[0] == 0x93, bytes[1...5].elementsEqual(Array("NUMPY".utf8)) else {
+        throw NSError(domain: "npy", code: 1, userInfo: [NSLocalizedDescriptionKey: "not an .npy file"])
+    }
+    let headerLen = Int(bytes[8]) | Int(bytes[9]) << 8
+    let header = String(decoding: bytes[10..<(10 + headerLen)], as: UTF8.self)
+    let shapeText = header[header.range(of: "(")!.upperBound..<header.range(of: ")")!.lowerBound]
+    let shape = shapeText.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+    let start = 10 + headerLen
+    let count = shape.reduce(1, *)
+    let f8 = header.contains("<f8")
+    var out = [Float](repeating: 0, count: count)
+    bytes.withUnsafeBytes { raw in
+        for i in 0..<count {
+            out[i] = f8 ? Float(raw.loadUnaligned(fromByteOffset: start + 8 * i, as: Double.self))
+                        : raw.loadUnaligned(fromByteOffset: start + 4 * i, as: Float.self)
+        }
+    }
+    return (shape, out)
+}
