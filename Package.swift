@@ -17,6 +17,11 @@ let package = Package(
         .library(name: "AudioFeatures", targets: ["AudioFeatures"]),
         .library(name: "TensorCore", targets: ["TensorCore"]),
         .library(name: "Models", targets: ["Models"]),
+        .library(name: "Autograd", targets: ["Autograd"]),
+        .library(name: "NN", targets: ["NN"]),
+        .library(name: "Corpora", targets: ["Corpora"]),
+        .library(name: "Evaluation", targets: ["Evaluation"]),
+        .library(name: "Tagging", targets: ["Tagging"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -44,13 +49,20 @@ let package = Package(
         .target(name: "Tokenization", dependencies: ["CSentencePiece"]),
         .target(name: "AudioFeatures", dependencies: ["CSndfile", "CFFTW", "CSoxr"], swiftSettings: optimizedInDebug),
         .target(name: "TensorCore", dependencies: ["COpenBLAS"], swiftSettings: optimizedInDebug),
+        .target(name: "Autograd", dependencies: ["TensorCore"], swiftSettings: optimizedInDebug),
+        .target(name: "NN", dependencies: ["Autograd", "TensorCore"], swiftSettings: optimizedInDebug),
         .target(name: "Models", dependencies: ["TensorCore", "Tokenization"], swiftSettings: optimizedInDebug),
+        .target(name: "Corpora"),
+        .target(name: "Evaluation", dependencies: ["Corpora"]),
+        .target(name: "Tagging", dependencies: ["Models", "NN", "Autograd", "TensorCore", "Tokenization", "Corpora", "Evaluation"],
+                swiftSettings: optimizedInDebug),
 
         // MARK: tool
         .executableTarget(
             name: "crosstalk",
             dependencies: [
                 "Tokenization", "AudioFeatures", "TensorCore", "Models", "CFFTW",
+                "Autograd", "NN", "Corpora", "Evaluation", "Tagging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -64,6 +76,13 @@ let package = Package(
                     resources: [.copy("Resources")]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TensorCore", "Tokenization"],
                     resources: [.copy("Resources")]),
+        .testTarget(name: "AutogradTests", dependencies: ["Autograd", "TensorCore"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Autograd", "TensorCore"],
+                    resources: [.copy("Resources")]),
+        .testTarget(name: "CorporaTests", dependencies: ["Corpora"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Corpora"],
+                    resources: [.copy("Resources")]),
+        .testTarget(name: "TaggingTests", dependencies: ["Tagging", "Models", "NN", "Autograd", "TensorCore", "Corpora", "Evaluation"]),
         .testTarget(name: "CLITests", dependencies: ["AudioFeatures"]),
     ],
     swiftLanguageModes: [.v5],

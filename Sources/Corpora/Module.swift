@@ -1,0 +1,1 @@
+// Corpora — see ../shared/ARCHITECTURE.md. (Module placeholder; content lands in this session.)

@@ -1,0 +1,1 @@
+// Evaluation — see ../shared/ARCHITECTURE.md. (Module placeholder; content lands in this session.)

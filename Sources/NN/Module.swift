@@ -1,0 +1,1 @@
+// NN — see ../shared/ARCHITECTURE.md. (Module placeholder; content lands in this session.)

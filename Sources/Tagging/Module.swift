@@ -1,0 +1,1 @@
+// Tagging — see ../shared/ARCHITECTURE.md. (Module placeholder; content lands in this session.)
