@@ -63,7 +63,8 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
             let rows = a.count / max(k, 1)
             let a2 = Tensor(storage: a.storage, shape: [rows, k], strides: [rows == 1 ? k : a.strides[flat - 1], 1], offset: a.offset)
             let o2 = out.reshaped([rows, p])
-            gemm(blasOperand(a2, transpose: false), blasOperand(b, transpose: transposeB), into: o2, m: rows, n: p, k: k)
+            gemmRows(blasOperand(a2, transpose: false), blasOperand(b, transpose: transposeB), into: o2, m: rows, n: p, k: k,
+                     offsets: nil, workers: workers)
             return out
         }
     }
@@ -74,7 +75,8 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
     let opB = blasOperand(bB, transpose: transposeB)
     let batchCount = batch.reduce(1, *)
     if batchCount == 1 {
-        gemm(opA, opB, into: out, m: m, n: p, k: k, offsets: (opA.tensor.offset, opB.tensor.offset, out.offset))
+        gemmRows(opA, opB, into: out, m: m, n: p, k: k, offsets: (opA.tensor.offset, opB.tensor.offset, out.offset),
+                 workers: workers)
         return out
     }
     let rowShape = batch + [1]
@@ -104,6 +106,26 @@ func gemm(_ a: BLASOperand, _ b: BLASOperand, into out: Tensor, m: Int, n: Int, 
                 a.tensor.storage.pointer + oa, blasint(a.ld),
                 b.tensor.storage.pointer + ob, blasint(b.ld),
                 0, out.storage.pointer + oc, blasint(n))
+}
+
+/// One product split into row blocks of op(A) (and of C) over `workers` threads, one GEMM each:
+/// the parallelism for a single large product (training's [B·T, C] activations and weight
+/// gradients). Row blocks are multiples of 8 rows; below 64 rows per worker it is one GEMM.
+func gemmRows(_ a: BLASOperand, _ b: BLASOperand, into out: Tensor, m: Int, n: Int, k: Int,
+              offsets: (Int, Int, Int)?, workers: Int) {
+    let (oa, ob, oc) = offsets ?? (a.tensor.offset, b.tensor.offset, out.offset)
+    guard workers > 1, m >= 64 * workers, k > 0 else {
+        gemm(a, b, into: out, m: m, n: n, k: k, offsets: (oa, ob, oc))
+        return
+    }
+    let per = ((m + workers - 1) / workers + 7) / 8 * 8
+    Parallel.forEach(workers, workers: workers) { w in
+        let r0 = w * per, r1 = min(m, r0 + per)
+        guard r0 < r1 else { return }
+        // Row r of op(A): row r of the stored matrix, or its column r when BLAS transposes it.
+        let aOffset = a.transposed ? oa + r0 : oa + r0 * a.ld
+        gemm(a, b, into: out, m: r1 - r0, n: n, k: k, offsets: (aOffset, ob, oc + r0 * n))
+    }
 }
 
 /// x·Wᵀ + b (torch.nn.functional.linear): W has shape [out, in].

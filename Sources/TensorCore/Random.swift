@@ -21,6 +21,19 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
     }
 
+    /// The whole generator state (four xoshiro words, then the spare normal's bit pattern or
+    /// UInt64.max when none is pending), for checkpoints: `init(state:)` continues the stream.
+    public var state: [UInt64] {
+        [s0, s1, s2, s3, spareNormal.map { UInt64($0.bitPattern) } ?? UInt64.max]
+    }
+
+    /// A generator continuing from `state` (as returned by `state`); nil for a malformed state.
+    public init?(state: [UInt64]) {
+        guard state.count == 5, state[0] | state[1] | state[2] | state[3] != 0 else { return nil }
+        s0 = state[0]; s1 = state[1]; s2 = state[2]; s3 = state[3]
+        spareNormal = state[4] == UInt64.max ? nil : Float(bitPattern: UInt32(truncatingIfNeeded: state[4]))
+    }
+
     public mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
         let t = s1 << 17

@@ -94,7 +94,7 @@ public struct Tensor: @unchecked Sendable, CustomStringConvertible {
     }
 
     /// `shape` with undefined contents: only for outputs whose every element is written next.
-    init(uninitialized shape: [Int]) {
+    public init(uninitialized shape: [Int]) {
         let n = Tensor.elementCount(shape)
         self.init(storage: TensorStorage(count: n, zeroed: false), shape: shape, strides: Tensor.contiguousStrides(shape))
     }
