@@ -51,7 +51,7 @@ let package = Package(
         .target(name: "TensorCore", dependencies: ["COpenBLAS"], swiftSettings: optimizedInDebug),
         .target(name: "Autograd", dependencies: ["TensorCore"], swiftSettings: optimizedInDebug),
         .target(name: "NN", dependencies: ["Autograd", "TensorCore"], swiftSettings: optimizedInDebug),
-        .target(name: "Models", dependencies: ["TensorCore", "Tokenization"], swiftSettings: optimizedInDebug),
+        .target(name: "Models", dependencies: ["TensorCore", "Tokenization", "NN", "Autograd"], swiftSettings: optimizedInDebug),
         .target(name: "Corpora"),
         .target(name: "Evaluation", dependencies: ["Corpora"]),
         .target(name: "Tagging", dependencies: ["Models", "NN", "Autograd", "TensorCore", "Tokenization", "Corpora", "Evaluation"],

@@ -40,7 +40,7 @@ public func crossEntropy(_ logits: Variable, targets: [Int], ignoreIndex: Int = 
         let out = Tensor(zeros: z.shape)
         guard counted > 0 else { return [out] }
         let scale = g.scalars[0] / Float(counted)
-        let op = out.base
+        let op = out.base, pp = probs.base   // the closure keeps `probs` alive
         for (i, t) in targets.enumerated() where t != ignoreIndex {
             let pr = pp + i * k, orow = op + i * k
             for j in 0..<k { orow[j] = pr[j] * scale }

@@ -28,13 +28,7 @@ public final class Embedder: @unchecked Sendable {
             directory = try ModelDirectory.installed(model, home: home)
         }
         let dir = directory.path, config = directory.config
-        switch directory.tokenizerKind {
-        case .sentencePiece:
-            tokenizer = .sentencePiece(try SentencePieceProcessor(modelPath: directory.tokenizerPath))
-        case .wordPieceVocab:
-            let lowercase = try Embedder.jsonObject(dir + "/tokenizer_config.json")?["do_lower_case"] as? Bool ?? true
-            tokenizer = .wordPiece(try WordPieceTokenizer(vocabPath: directory.tokenizerPath, lowercase: lowercase))
-        }
+        tokenizer = try EmbedderTokenizer(directory: directory)
         let weights = try SafeTensorsFile(path: directory.weightsPath)  // int64 position_ids buffers open fine; never loaded
         // Checkpoints saved from a task model keep the encoder under "roberta." or "bert.".
         let prefix = ["", "roberta.", "bert."].first { weights.contains($0 + "embeddings.word_embeddings.weight") } ?? ""
@@ -96,6 +90,33 @@ public final class Embedder: @unchecked Sendable {
 public enum EmbedderTokenizer: Sendable {
     case sentencePiece(SentencePieceProcessor)
     case wordPiece(WordPieceTokenizer)
+
+    /// The tokenizer files of `directory` (tokenizer_config.json's do_lower_case for WordPiece).
+    public init(directory: ModelDirectory) throws {
+        switch directory.tokenizerKind {
+        case .sentencePiece:
+            self = .sentencePiece(try SentencePieceProcessor(modelPath: directory.tokenizerPath))
+        case .wordPieceVocab:
+            let lowercase = try Embedder.jsonObject(directory.path + "/tokenizer_config.json")?["do_lower_case"] as? Bool ?? true
+            self = .wordPiece(try WordPieceTokenizer(vocabPath: directory.tokenizerPath, lowercase: lowercase))
+        }
+    }
+
+    /// The unknown-token id (for a word that yields no pieces).
+    public var unknownId: Int32 {
+        switch self {
+        case .sentencePiece(let sp): return sp.unkId
+        case .wordPiece(let wp): return wp.unkId
+        }
+    }
+
+    /// Start and end specials: <s> </s> (ids from config.json) or [CLS] [SEP].
+    public func specials(config: EncoderConfig) -> (bos: Int32, eos: Int32) {
+        switch self {
+        case .sentencePiece: return (Int32(config.bosTokenId ?? 0), Int32(config.eosTokenId ?? 2))
+        case .wordPiece(let wp): return (wp.clsId, wp.sepId)
+        }
+    }
 
     /// Piece ids without specials.
     public func encode(_ text: String) -> [Int32] {

@@ -64,3 +64,6 @@ public func retagged(_ v: Variable, trainable: Bool) -> Variable {
 private func applyDropout(_ x: Variable, p: Float, generator: inout SeededGenerator) -> Variable {
     dropout(x, p: p, generator: &generator)
 }
+
+/// Threads each recorded operation may use (Autograd's setting, for callers outside NN).
+public func setThreads(_ n: Int) { Autograd.workers = max(1, n) }
