@@ -139,7 +139,10 @@ public final class TaggerTrainer {
         var dropoutState: [UInt64]? = nil
         var restoredMoments: [String: Tensor]? = nil
         var restoredPhase = "", restoredOptimizerStep = 0
-        let savedConfig = try JSONEncoder().encode(model.config)
+        var partial = (loss: 0.0, count: 0, tokens: 0)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]   // the same bytes in every process
+        let savedConfig = try encoder.encode(model.config)
         if resume, FileManager.default.fileExists(atPath: last + "/state.json") {
             let state = try Checkpoint.readState(last)
             guard let cfg = state["tagger"] as? String, cfg == String(decoding: savedConfig, as: UTF8.self) else {
@@ -152,6 +155,7 @@ public final class TaggerTrainer {
             dropoutState = (state["generator"] as? [String])?.compactMap { UInt64($0) }
             if let h = state["history"] as? String { history = try JSONDecoder().decode([EpochRecord].self, from: Data(h.utf8)) }
             restoredPhase = state["phase"] as? String ?? ""
+            partial = (state["epoch_loss_sum"] as? Double ?? 0, state["epoch_loss_count"] as? Int ?? 0, state["epoch_tokens"] as? Int ?? 0)
             restoredOptimizerStep = state["optimizer_step"] as? Int ?? 0
             bestF1 = state["best_f1"] as? Double
             bestEpoch = state["best_epoch"] as? Int
@@ -187,7 +191,8 @@ public final class TaggerTrainer {
                 let all = batches(epoch: epoch)
                 let firstBatch = epoch == startEpoch ? startBatch : 0
                 let t0 = Date()
-                var lossSum = 0.0, lossCount = 0, tokens = 0
+                // A resumed epoch continues its running loss (the figure an uninterrupted run reports).
+                var (lossSum, lossCount, tokens) = epoch == startEpoch && firstBatch > 0 ? partial : (0.0, 0, 0)
                 var micro = 0
                 var b = firstBatch
                 while b < all.count {
@@ -215,7 +220,8 @@ public final class TaggerTrainer {
                         let stopping = options.stopAfterSteps.map { globalStep >= $0 } ?? false
                         if stopping || (options.saveEverySteps > 0 && globalStep % options.saveEverySteps == 0 && b < all.count) {
                             try writeLast(last, epoch: epoch, batch: b, step: globalStep, phase: phase.name, context: context, optimizer: optimizer,
-                                          history: history, bestF1: bestF1, bestEpoch: bestEpoch, config: savedConfig)
+                                          history: history, bestF1: bestF1, bestEpoch: bestEpoch, config: savedConfig,
+                                          partial: (lossSum, lossCount, tokens))
                         }
                         if stopping {
                             onEvent(.stopped(step: globalStep))
@@ -250,11 +256,17 @@ public final class TaggerTrainer {
     }
 
     func writeLast(_ dir: String, epoch: Int, batch: Int, step: Int, phase: String, context: ForwardContext, optimizer: AdamW,
-                   history: [EpochRecord], bestF1: Double?, bestEpoch: Int?, config: Data) throws {
-        let h = String(decoding: try JSONEncoder().encode(history), as: UTF8.self)
+                   history: [EpochRecord], bestF1: Double?, bestEpoch: Int?, config: Data,
+                   partial: (Double, Int, Int) = (0, 0, 0)) throws {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        let h = String(decoding: try enc.encode(history), as: UTF8.self)
         var state: [String: Any] = ["epoch": epoch, "batch": batch, "step": step, "phase": phase, "optimizer_step": optimizer.step,
                                     "generator": context.generator.state.map(String.init),
                                     "history": h, "tagger": String(decoding: config, as: UTF8.self)]
+        state["epoch_loss_sum"] = partial.0
+        state["epoch_loss_count"] = partial.1
+        state["epoch_tokens"] = partial.2
         if let bestF1 { state["best_f1"] = bestF1 }
         if let bestEpoch { state["best_epoch"] = bestEpoch }
         try Checkpoint.write(to: dir, files: [

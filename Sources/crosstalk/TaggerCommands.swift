@@ -136,17 +136,19 @@ extension Tagger {
 
             let fm = FileManager.default
             let taggerFile = output + "/tagger.json"
-            if fm.fileExists(atPath: taggerFile) {
-                let existing = try loadTaggerConfig(output)
+            let existing = fm.fileExists(atPath: taggerFile) ? try loadTaggerConfig(output) : nil
+            if let existing {
                 guard resume else { throw CLIError("\(output): already holds a run; pass --resume to continue it or choose another -o") }
                 guard existing == config else {
                     throw CLIError("\(taggerFile): the run was made with another model, method, labels or settings; cannot resume it with these options")
                 }
-            } else {
+            }
+            // The model loads (or fails) before anything is written.
+            let classifier = try TokenClassifier(config: config)
+            if existing == nil {
                 try fm.createDirectory(atPath: output, withIntermediateDirectories: true)
                 try writeJSONAtomically(config, to: taggerFile)
             }
-            let classifier = try TokenClassifier(config: config)
             if let initWeights, !(resume && fm.fileExists(atPath: output + "/last/state.json")) {
                 try classifier.load(weightsFile: initWeights)
             }

@@ -1,1 +1,0 @@
-// Corpora — see ../shared/ARCHITECTURE.md. (Module placeholder; content lands in this session.)

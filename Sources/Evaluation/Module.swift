@@ -1,1 +1,0 @@
-// Evaluation — see ../shared/ARCHITECTURE.md. (Module placeholder; content lands in this session.)
