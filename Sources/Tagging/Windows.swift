@@ -10,6 +10,7 @@ public struct AlignedSentence: Sendable {
     /// Model ids of each word's pieces (at least one per word).
     public let pieces: [[Int32]]
     public var wordCount: Int { pieces.count }
+    public init(pieces: [[Int32]]) { self.pieces = pieces }
 }
 
 /// A model input: ids with bos/eos, the label of every position (-100 = ignored) and, for each

@@ -72,4 +72,46 @@ final class TrainableEncoderTests: XCTestCase {
         let fused = trainable(ids: ids, mask: mask, context: .inference).value
         XCTAssertLessThan(maxRelative(fused, unfused), 1e-5)
     }
+
+    func testMixtureOfLoRAInvariants() throws {
+        let (frozen, trainable) = try loadBoth()
+        let n = trainable.applyMixtureOfLoRA(experts: 3, rank: 2, alpha: 4, targets: ["query", "value"], seed: 9)
+        XCTAssertEqual(n, 2 * trainable.config.layerCount)
+        // At initialisation every B is zero: the output is the base encoder's.
+        let ref = frozen.forward(ids: ids, mask: mask)
+        let out = trainable(ids: ids, mask: mask, context: .inference)
+        XCTAssertLessThan(maxRelative(out.value, ref), 1e-5)
+        // Gates are softmax rows from the first-token state of each layer: [B, E], rows sum to 1.
+        for l in trainable.layers {
+            let g = l.gate!.current!.value
+            XCTAssertEqual(g.shape, [2, 3])
+            for b in 0..<2 { XCTAssertEqual((0..<3).map { g[b, $0] }.reduce(0, +), 1, accuracy: 1e-5) }
+        }
+        out.sum().backward()
+        for p in trainable.namedParameters() {
+            let adapter = p.name.contains(".experts.") || p.name.contains("lora_gate")
+            XCTAssertEqual(p.variable.requiresGrad, adapter, p.name)
+            if !adapter { XCTAssertNil(p.variable.grad, p.name) }
+        }
+        XCTAssertTrue(trainable.namedParameters().contains { $0.name.hasSuffix("experts.2.lora_B.weight") && $0.variable.grad != nil })
+
+        // With non-zero experts: fused with the gate of a sequence equals the mixture for it, and
+        // top-1 at inference equals the single chosen expert fused.
+        for p in trainable.namedParameters() where p.name.hasSuffix("lora_B.weight") {
+            let r = Tensor.normal(shape: p.variable.shape, std: 0.05, seed: UInt64(p.name.count * 31))
+            p.variable.value.base.update(from: r.base, count: r.count)
+        }
+        let one: [[Int32]] = [ids[0]], oneMask: [[Int32]] = [mask[0]]
+        for l in trainable.layers { l.gate!.topK = 1 }
+        let top1 = trainable(ids: one, mask: oneMask, context: .inference).value
+        let chosen = trainable.layers.map { l -> Int in
+            let g = l.gate!.current!.value
+            XCTAssertEqual((0..<3).filter { g[0, $0] != 0 }.count, 1, "top-1 keeps one expert")
+            return (0..<3).first { g[0, $0] != 0 }!
+        }
+        for (l, e) in zip(trainable.layers, chosen) { l.gate!.forcedExpert = e }
+        let forced = trainable(ids: one, mask: oneMask, context: .inference).value
+        XCTAssertLessThan(maxRelative(top1, forced), 1e-6)
+        for l in trainable.layers { l.gate!.topK = nil; l.gate!.forcedExpert = nil }
+    }
 }
