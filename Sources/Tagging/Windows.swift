@@ -23,6 +23,10 @@ public struct TaggingWindow: Sendable {
     public var wordStarts: [(position: Int, word: Int)]
     /// Words whose prediction this window provides (prediction windows overlap).
     public var owned: Range<Int>
+
+    public init(sentence: Int, ids: [Int32], labels: [Int], wordStarts: [(position: Int, word: Int)], owned: Range<Int>) {
+        self.sentence = sentence; self.ids = ids; self.labels = labels; self.wordStarts = wordStarts; self.owned = owned
+    }
 }
 
 public enum WindowPlanner {
