@@ -169,4 +169,29 @@ final class TaggerCommandTests: XCTestCase {
         let p = try CLI.run(["tagger", "predict", "--model", dir.path], stdin: Data("x\n".utf8))
         assertOneLineError(p, contains: [dir.path + "/tagger.json"])
     }
+
+    func testEveryRegimeTrainsAndPredicts() throws {
+        try requireModel()
+        let dir = try CLI.tempDir()
+        let (train, dev) = try writeCorpus(dir)
+        for (method, extra, phases) in [("lpft", ["--probe-epochs", "1"], ["probe", "fine-tune"]), ("head", [], ["head"]),
+                                        ("molora", ["--experts", "2", "--lora-targets", "query,value"], ["molora"])] {
+            let run = dir.appendingPathComponent(method).path
+            let r = try CLI.run(["tagger", "train", "--train", train, "--dev", dev, "--method", method, "--epochs", "1",
+                                 "--grad-accum", "2", "--schedule", "cosine", "-o", run, "--model", "e5-small-enpt"] + extra + Self.small)
+            XCTAssertEqual(r.status, 0, "\(method): \(r.stderr)")
+            let history = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: run + "/history.json"))) as! [[String: Any]]
+            XCTAssertEqual(history.map { $0["phase"] as! String }, phases, method)
+            let p = try CLI.run(["tagger", "predict", "--model", run, "--tokenized"], stdin: Data("Kofi vive en Lagos .\n".utf8))
+            XCTAssertEqual(p.status, 0, "\(method): \(p.stderr)")
+            XCTAssertEqual(p.stdoutText.split(separator: "\n").count, 5, p.stdoutText)
+        }
+        // The head-only run saved only the head; the LoRA mixture saved adapters and gates, not the encoder.
+        let head = try String(decoding: Data(contentsOf: URL(fileURLWithPath: dir.appendingPathComponent("head/best/weights.safetensors").path)).prefix(4096), as: UTF8.self)
+        XCTAssertTrue(head.contains("classifier.weight"))
+        XCTAssertFalse(head.contains("roberta."))
+        let mix = try String(decoding: Data(contentsOf: URL(fileURLWithPath: dir.appendingPathComponent("molora/best/weights.safetensors").path)).prefix(65536), as: UTF8.self)
+        XCTAssertTrue(mix.contains("lora_gate.router.weight") && mix.contains("experts.1.lora_B.weight"))
+        XCTAssertFalse(mix.contains("query.weight\""))
+    }
 }
