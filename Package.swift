@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "Corpora", targets: ["Corpora"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Tagging", targets: ["Tagging"]),
+        .library(name: "Projection", targets: ["Projection"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -56,13 +57,15 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["Corpora"]),
         .target(name: "Tagging", dependencies: ["Models", "NN", "Autograd", "TensorCore", "Tokenization", "Corpora", "Evaluation"],
                 swiftSettings: optimizedInDebug),
+        .target(name: "Projection", dependencies: ["Models", "TensorCore", "Tokenization", "Corpora", "Evaluation"],
+                swiftSettings: optimizedInDebug),
 
         // MARK: tool
         .executableTarget(
             name: "crosstalk",
             dependencies: [
                 "Tokenization", "AudioFeatures", "TensorCore", "Models", "CFFTW",
-                "Autograd", "NN", "Corpora", "Evaluation", "Tagging",
+                "Autograd", "NN", "Corpora", "Evaluation", "Tagging", "Projection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -83,6 +86,7 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Corpora"],
                     resources: [.copy("Resources")]),
         .testTarget(name: "TaggingTests", dependencies: ["Tagging", "Models", "NN", "Autograd", "TensorCore", "Corpora", "Evaluation"]),
+        .testTarget(name: "ProjectionTests", dependencies: ["Projection", "Models", "TensorCore", "Corpora", "Evaluation"]),
         .testTarget(name: "CLITests", dependencies: ["AudioFeatures"]),
     ],
     swiftLanguageModes: [.v5],

@@ -1,0 +1,1 @@
+// Projection — annotation projection (issue 5). Placeholder until the first file lands.
