@@ -14,7 +14,7 @@ CT=.build/release/crosstalk
 [ -x "$CT" ] || swift build -c release --product crosstalk
 mkdir -p "$OUT"
 ES=$DATA/conll_ner/es
-EPOCHS=${EPOCHS:-3}
+EPOCHS=${EPOCHS:-2}
 train() {  # name, extra args…
   local name=$1; shift
   if [ ! -f "$OUT/$name/history.json" ]; then
