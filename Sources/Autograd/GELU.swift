@@ -12,7 +12,7 @@ public func gelu(_ x: Variable, approximation: GELUApproximation = .erf) -> Vari
         let gc = g.contiguous()
         let out = Tensor(uninitialized: xc.shape)
         let n = xc.count, xp = xc.base, gp = gc.base, op = out.base
-        let w = Autograd.workers
+        let w = GradMode.workers
         let per = (n + w - 1) / max(w, 1)
         Parallel.forEach(w, workers: w) { k in
             let lo = k * per, hi = min(n, lo + per)

@@ -11,7 +11,7 @@ import TensorCore
 /// - returns: [N…, M, P]
 public func matmul(_ a: Variable, _ b: Variable, transposeA: Bool = false, transposeB: Bool = false) -> Variable {
     let av = a.value, bv = b.value
-    let w = Autograd.workers
+    let w = GradMode.workers
     let y = TensorCore.matmul(av, bv, transposeA: transposeA, transposeB: transposeB, workers: w)
     let ra = a.requiresGrad, rb = b.requiresGrad
     return record(y, [a, b]) { g in
@@ -39,7 +39,7 @@ public func matmul(_ a: Variable, _ b: Variable, transposeA: Bool = false, trans
 /// - returns: [N…, out]
 public func linear(_ x: Variable, weight: Variable, bias: Variable? = nil) -> Variable {
     let xv = x.value, wv = weight.value
-    let w = Autograd.workers
+    let w = GradMode.workers
     let y = TensorCore.linear(xv, weight: wv, bias: bias?.value, workers: w)
     let inF = wv.shape[1], outF = wv.shape[0]
     let rx = x.requiresGrad, rw = weight.requiresGrad, rb = bias?.requiresGrad ?? false

@@ -82,7 +82,7 @@ public final class Variable {
 }
 
 /// Global switches for graph recording.
-public enum Autograd {
+public enum GradMode {
     /// Threads each recorded operation may use inside one product (set once by a trainer).
     nonisolated(unsafe) public static var workers = 1
     nonisolated(unsafe) static var recording = true
@@ -99,7 +99,7 @@ public enum Autograd {
 /// The result of an operation: recorded when any input requires a gradient and recording is on.
 @inline(__always)
 func record(_ value: Tensor, _ inputs: [Variable], _ pullback: @escaping (Tensor) -> [Tensor?]) -> Variable {
-    if Autograd.recording && inputs.contains(where: { $0.requiresGrad }) {
+    if GradMode.recording && inputs.contains(where: { $0.requiresGrad }) {
         return Variable(value: value, inputs: inputs, pullback: pullback)
     }
     return Variable(value)

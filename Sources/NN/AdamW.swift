@@ -46,7 +46,7 @@ public final class AdamW {
         let stepSize = lr / bc1, bc2Root = bc2.squareRoot()
         let b1 = beta1, b2 = beta2, e = eps
         let work = parameters.indices.filter { parameters[$0].variable.grad != nil }
-        Parallel.forEach(work.count, workers: min(Autograd.workers, max(1, work.count))) { wi in
+        Parallel.forEach(work.count, workers: min(GradMode.workers, max(1, work.count))) { wi in
             let i = work[wi]
             let p = parameters[i].variable
             let g = p.grad!.contiguous()

@@ -66,4 +66,4 @@ private func applyDropout(_ x: Variable, p: Float, generator: inout SeededGenera
 }
 
 /// Threads each recorded operation may use (Autograd's setting, for callers outside NN).
-public func setThreads(_ n: Int) { Autograd.workers = max(1, n) }
+public func setThreads(_ n: Int) { GradMode.workers = max(1, n) }

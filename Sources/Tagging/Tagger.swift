@@ -165,7 +165,7 @@ public final class TokenClassifier: Layer {
         let order = windows.indices.sorted { windows[$0].ids.count > windows[$1].ids.count }
         let k = labels.count
         let context = ForwardContext.inference
-        Autograd.noGrad {
+        GradMode.noGrad {
             for start in stride(from: 0, to: order.count, by: max(1, batchSize)) {
                 let batch = order[start..<min(order.count, start + batchSize)].map { windows[$0] }
                 let (logits, t) = self.logits(batch, context: context)

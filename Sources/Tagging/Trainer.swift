@@ -170,7 +170,7 @@ public final class TaggerTrainer {
             }
             context.generator = g
         }
-        Autograd.workers = max(1, options.workers)
+        GradMode.workers = max(1, options.workers)
         var globalStep = startStep
 
         for phase in phases where phase.epochs.upperBound > startEpoch {

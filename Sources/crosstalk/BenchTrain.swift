@@ -61,7 +61,7 @@ struct BenchTrain: ParsableCommand {
             let tps = Double(batch * tokens) / s
             var cells = ["-", "-"]
             if !noAnchor {
-                let r = try timeProcess([bench.python, packageRoot() + "/Scripts/bench/anchor_train.py", classifier.directory.path,
+                let r = try timeProcess([bench.python, packageRoot() + "/Scripts/bench/anchor_train.py", "--model-dir", classifier.directory.path,
                                          "--method", method.rawValue, "--batch", "\(batch)", "--tokens", "\(tokens)",
                                          "--threads", "\(threads)", "--steps", "\(steps)"])
                 if r.status == 0, let j = jsonLines(r.stdout).last, let jt = j["tokens_per_s"] as? Double {

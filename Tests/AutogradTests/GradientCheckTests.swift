@@ -14,7 +14,7 @@ import XCTest
 
 final class GradientCheckTests: XCTestCase {
     override func tearDown() {
-        Autograd.workers = 1
+        GradMode.workers = 1
         super.tearDown()
     }
 
@@ -76,12 +76,12 @@ final class GradientCheckTests: XCTestCase {
 
     // MARK: - Matrix products
 
-    /// Shapes as stored, before the transpose flags; run with Autograd.workers 1 and 2.
+    /// Shapes as stored, before the transpose flags; run with GradMode.workers 1 and 2.
     func checkMatmul(_ label: String, _ sa: [Int], _ sb: [Int], transposeA: Bool = false, transposeB: Bool = false,
                      requiresGrad: [Bool]? = nil, file: StaticString = #filePath, line: UInt = #line) {
         for workers in [1, 2] {
-            Autograd.workers = workers
-            defer { Autograd.workers = 1 }
+            GradMode.workers = workers
+            defer { GradMode.workers = 1 }
             let a = uniform(sa, seed: 31), b = uniform(sb, seed: 32)
             let name = "matmul \(label) \(sa)\(transposeA ? "ᵀ" : "") × \(sb)\(transposeB ? "ᵀ" : ""), workers \(workers)"
             checkGradients(name, [a, b], requiresGrad: requiresGrad, file: file, line: line) { v in
@@ -123,8 +123,8 @@ final class GradientCheckTests: XCTestCase {
     func checkLinear(_ label: String, x sx: [Int], out: Int, bias: Bool, file: StaticString = #filePath, line: UInt = #line) {
         let inF = sx[sx.count - 1]
         for workers in [1, 2] {
-            Autograd.workers = workers
-            defer { Autograd.workers = 1 }
+            GradMode.workers = workers
+            defer { GradMode.workers = 1 }
             var inputs = [uniform(sx, seed: 51), uniform([out, inF], seed: 52)]
             if bias { inputs.append(uniform([out], seed: 53)) }
             let name = "linear \(label) x \(sx) weight [\(out), \(inF)] \(bias ? "with" : "without") bias, workers \(workers)"
@@ -356,8 +356,8 @@ final class GradientCheckTests: XCTestCase {
         let x = Tensor(tails + uniform([22], seed: 96, low: -3, high: 3).scalars, shape: [37])
         for approximation in [GELUApproximation.erf, .tanh] {
             for workers in [1, 2] {
-                Autograd.workers = workers
-                defer { Autograd.workers = 1 }
+                GradMode.workers = workers
+                defer { GradMode.workers = 1 }
                 checkGradients("gelu \(approximation), workers \(workers)", [x]) { gelu($0[0], approximation: approximation) } reference: {
                     Reference.map(R64([37], $0[0])) { Reference.gelu($0, approximation: approximation) }
                 }
@@ -502,14 +502,14 @@ final class GradientCheckTests: XCTestCase {
 
     func testNoGradRecordsNothing() {
         let x = Variable(uniform([2, 3], seed: 136), requiresGrad: true)
-        let y = Autograd.noGrad { (x * x).sum() }
+        let y = GradMode.noGrad { (x * x).sum() }
         XCTAssertFalse(y.requiresGrad)
         XCTAssertTrue(y.isLeaf)
         y.backward()
         XCTAssertNil(x.grad)
         // Recording resumes afterwards, also when the body throws.
         struct Stop: Error {}
-        XCTAssertThrowsError(try Autograd.noGrad { () throws -> Void in throw Stop() })
+        XCTAssertThrowsError(try GradMode.noGrad { () throws -> Void in throw Stop() })
         let z = (x * x).sum()
         XCTAssertTrue(z.requiresGrad)
         XCTAssertFalse(z.isLeaf)
