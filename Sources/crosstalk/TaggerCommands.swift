@@ -362,7 +362,7 @@ func transferFiles(_ root: String, split: String, only: Set<String>?) throws -> 
     for e in entries where !e.hasPrefix(".") {
         let path = root + "/" + e
         var d: ObjCBool = false
-        fm.fileExists(atPath: path, isDirectory: &d)
+        _ = fm.fileExists(atPath: path, isDirectory: &d)
         if d.boolValue {
             let files = (try fm.contentsOfDirectory(atPath: path)).sorted().filter { $0.contains(split) && !$0.hasSuffix(".md") }
             if let f = files.first { out.append((e, path + "/" + f)) }

@@ -1,1 +1,0 @@
-// Projection — annotation projection (issue 5). Placeholder until the first file lands.
