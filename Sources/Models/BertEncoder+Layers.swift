@@ -2,8 +2,8 @@
 // `output_hidden_states=True` → `hidden_states[L]` (4.x: index 0 is the embedding LayerNorm output,
 // index L the output of layer L), which word aligners read from a middle layer (SimAlign and
 // awesome-align take hidden_states[8] of mBERT's 12). Runs only layers 0..<L, so a middle layer
-// costs L/N of a full pass. The computation is `forward(ids:mask:typeIds:workers:)`'s, step for
-// step; a test checks upToLayer = layerCount against forward() bit for bit, so the two cannot drift.
+// costs L/N of a full pass. `forward(ids:mask:typeIds:workers:)` is this with L = layerCount, so the
+// encoder parity goldens test this code path.
 // Leaves out returning several layers from one pass.
 
 import TensorCore

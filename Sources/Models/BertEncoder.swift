@@ -108,54 +108,8 @@ public final class BertEncoder: @unchecked Sendable {
     ///   the attention products, chunks of GELU); 1 when the caller already runs one batch per core
     /// - returns: [B, T, C]
     public func forward(ids: [[Int32]], mask: [[Int32]], typeIds: [[Int32]]? = nil, workers: Int = 1) -> Tensor {
-        let b = ids.count, t = ids.first?.count ?? 0, c = config.hiddenSize
-        let h = config.headCount, d = c / h
-        precondition(ids.allSatisfy { $0.count == t } && mask.count == b && mask.allSatisfy { $0.count == t },
-                     "forward: ids and mask must be [B][T] with equal rows")
-        precondition(t + config.positionIdsStart <= config.maxPositions, "forward: \(t) tokens exceed max positions \(config.maxPositions) (first position \(config.positionIdsStart))")
-        let flatIds = ids.flatMap { $0.map { Int($0) } }
-        precondition(flatIds.allSatisfy { $0 >= 0 && $0 < config.vocabularySize }, "forward: id outside 0..<\(config.vocabularySize)")
-        // Embeddings: word + position + type, then LayerNorm.   [B, T, C]
-        var x = embedding(word, ids: flatIds, idsShape: [b, t])
-        x += embedding(position, ids: BertEncoder.positionIds(mask: mask, start: config.positionIdsStart), idsShape: [b, t])
-        let types = typeIds.map { $0.flatMap { $0.map { Int($0) } } } ?? [Int](repeating: 0, count: b * t)
-        x += embedding(tokenType, ids: types, idsShape: [b, t])
-        x = layerNorm(x, gamma: embNorm.g, beta: embNorm.b, eps: eps)
-        // Additive attention mask [B, 1, 1, T]: 0 for tokens, -inf for padding; none at all when
-        // the batch has no padding (the common full batch skips a broadcast add per layer).
-        let padded = mask.contains { $0.contains(0) }
-        let additive: Tensor? = padded
-            ? Tensor(mask.flatMap { $0.map { $0 != 0 ? Float(0) : -Float.infinity } }, shape: [b, 1, 1, t]) : nil
-        let scale = 1 / Float(d).squareRoot()
-        for layer in layers {
-            // Self-attention: q, k, v [B, T, C] → [B, H, T, D] views.
-            let q = linear(x, weight: layer.q.w, bias: layer.q.b, workers: workers).reshaped([b, t, h, d]).permuted([0, 2, 1, 3])
-            let k = linear(x, weight: layer.k.w, bias: layer.k.b, workers: workers).reshaped([b, t, h, d]).permuted([0, 2, 1, 3])
-            let v = linear(x, weight: layer.v.w, bias: layer.v.b, workers: workers).reshaped([b, t, h, d]).permuted([0, 2, 1, 3])
-            var scores = matmul(q, k, transposeB: true, workers: workers)           // [B, H, T, T]
-            scores *= scale
-            let probs = softmax(scores, mask: additive)            // [B, H, T, T]
-            let context = matmul(probs, v, workers: workers)                        // [B, H, T, D]
-                .permuted([0, 2, 1, 3]).contiguous().reshaped([b, t, c])
-            var attn = linear(context, weight: layer.attnOut.w, bias: layer.attnOut.b, workers: workers)
-            attn += x  // residual, in place (attn is this layer's own fresh tensor)
-            x = layerNorm(attn, gamma: layer.attnNorm.g, beta: layer.attnNorm.b, eps: eps)
-            // Feed-forward: GELU(x·W1ᵀ + b1)·W2ᵀ + b2, residual, LayerNorm.
-            let inner = linear(x, weight: layer.inter.w, bias: layer.inter.b, workers: workers)   // [B, T, F]
-            if workers > 1 {
-                let n = inner.count, per = (n + workers - 1) / workers
-                Parallel.forEach(workers, workers: workers) { c in
-                    let lo = c * per, hi = min(n, lo + per)
-                    if lo < hi { geluRows(inner.base + lo, inner.base + lo, count: hi - lo, approximation: activation) }
-                }
-            } else {
-                geluInPlace(inner, approximation: activation)
-            }
-            var ff = linear(inner, weight: layer.out.w, bias: layer.out.b, workers: workers)
-            ff += x
-            x = layerNorm(ff, gamma: layer.outNorm.g, beta: layer.outNorm.b, eps: eps)
-        }
-        return x
+        // One code path: the last hidden state is hidden_states[layerCount] (BertEncoder+Layers.swift).
+        forward(ids: ids, mask: mask, typeIds: typeIds, workers: workers, upToLayer: layers.count)
     }
 
     /// One vector per sequence.
