@@ -23,6 +23,8 @@ let package = Package(
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Tagging", targets: ["Tagging"]),
         .library(name: "Projection", targets: ["Projection"]),
+        .library(name: "Probes", targets: ["Probes"]),
+        .library(name: "Signals", targets: ["Signals"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -57,15 +59,19 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["Corpora"]),
         .target(name: "Tagging", dependencies: ["Models", "NN", "Autograd", "TensorCore", "Tokenization", "Corpora", "Evaluation"],
                 swiftSettings: optimizedInDebug),
-        .target(name: "Projection", dependencies: ["Models", "TensorCore", "Tokenization", "Corpora", "Evaluation"],
+        .target(name: "Projection", dependencies: ["Models", "TensorCore", "Tokenization", "Corpora", "Evaluation", "Probes"],
                 swiftSettings: optimizedInDebug),
+        .target(name: "Probes", dependencies: ["TensorCore"], swiftSettings: optimizedInDebug),
+        // Signals plans FFTW in double precision (libfftw3, same Debian package as fftw3f) for scipy parity.
+        .target(name: "Signals", dependencies: ["AudioFeatures", "CFFTW"], swiftSettings: optimizedInDebug,
+                linkerSettings: [.linkedLibrary("fftw3")]),
 
         // MARK: tool
         .executableTarget(
             name: "crosstalk",
             dependencies: [
                 "Tokenization", "AudioFeatures", "TensorCore", "Models", "CFFTW",
-                "Autograd", "NN", "Corpora", "Evaluation", "Tagging", "Projection",
+                "Autograd", "NN", "Corpora", "Evaluation", "Tagging", "Projection", "Probes", "Signals",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -88,6 +94,8 @@ let package = Package(
         .testTarget(name: "TaggingTests", dependencies: ["Tagging", "Models", "NN", "Autograd", "TensorCore", "Corpora", "Evaluation"],
                     resources: [.copy("Resources")]),
         .testTarget(name: "ProjectionTests", dependencies: ["Projection", "Models", "TensorCore", "Corpora", "Evaluation"]),
+        .testTarget(name: "ProbesTests", dependencies: ["Probes"], resources: [.copy("Resources")]),
+        .testTarget(name: "SignalsTests", dependencies: ["Signals"], resources: [.copy("Resources")]),
         .testTarget(name: "CLITests", dependencies: ["AudioFeatures"]),
     ],
     swiftLanguageModes: [.v5],

@@ -44,13 +44,9 @@ LORA_TARGETS = ["attention.self.query", "attention.self.key", "attention.self.va
 
 def ensure_venv():
     """Re-executes this script inside VENV with PINS installed, unless already there."""
-    if os.path.realpath(sys.prefix) == os.path.realpath(VENV):
-        return
-    py = os.path.join(VENV, "bin", "python")
-    if not os.path.exists(py):
-        subprocess.check_call([sys.executable, "-m", "venv", VENV])
-    subprocess.check_call([py, "-m", "pip", "install", "-q", *PINS])
-    os.execv(py, [py, os.path.abspath(__file__), *sys.argv[1:]])
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    from pyvenv import reexec_in_venv
+    reexec_in_venv(VENV, PINS, __file__)
 
 
 def parse():

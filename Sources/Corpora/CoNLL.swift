@@ -40,6 +40,8 @@ public enum CoNLLError: Error, CustomStringConvertible, Equatable, Sendable {
     case missingTag(file: String, line: Int)
     /// A tag outside the BIO (IOB2) scheme.
     case invalidTag(file: String, line: Int, tag: String)
+    /// The requested tag column is not on the line (2…columns).
+    case tagColumn(file: String, line: Int, column: Int, found: Int)
     /// No token line at all.
     case noSentences(file: String, line: Int)
     /// The writer was given a token or tag that cannot be written as one column.
@@ -59,6 +61,8 @@ public enum CoNLLError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(file):\(line): found a token without a tag; expected a token and a tag separated by a TAB or spaces"
         case .invalidTag(let file, let line, let tag):
             return "\(file):\(line): found tag '\(tag)'; expected O, B-TYPE or I-TYPE (BIO/IOB2 only; IOB1, IOE and IOBES tags are not accepted)"
+        case .tagColumn(let file, let line, let column, let found):
+            return "\(file):\(line): found \(found) columns; expected a tag in column \(column) (2…\(found); column 1 is the token)"
         case .noSentences(let file, let line):
             return "\(file):\(line): found no token lines; expected at least one sentence"
         case .unwritable(let file, let sentence, let token, let what):
@@ -72,7 +76,12 @@ public enum CoNLLError: Error, CustomStringConvertible, Equatable, Sendable {
 public enum CoNLLReader {
     /// Reads a CoNLL file (token first column, tag last column). With `requireTags: false` a
     /// token-only file (one column) is accepted and its sentences have empty `tags`.
-    public static func read(path: String, requireTags: Bool = true) throws -> [CoNLLSentence] {
+    /// - tagColumn: 1-based column of the tag (nil: the last), for files with columns after the
+    ///   tag such as the ABSA manual projections (`token TAB tag TAB quality`: 2)
+    /// - replaceInvalidUTF8: decode invalid byte sequences as U+FFFD instead of failing (for files
+    ///   kept byte-identical to a source that has them, e.g. AbstRCT's French dev file)
+    public static func read(path: String, requireTags: Bool = true, tagColumn: Int? = nil,
+                            replaceInvalidUTF8: Bool = false) throws -> [CoNLLSentence] {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             throw CoNLLError.unreadable(file: path, reason: "no such file")
@@ -81,7 +90,8 @@ public enum CoNLLReader {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CoNLLError.unreadable(file: path, reason: "cannot be read")
         }
-        return try parse(bytes: [UInt8](data), name: path, requireTags: requireTags)
+        return try parse(bytes: [UInt8](data), name: path, requireTags: requireTags, tagColumn: tagColumn,
+                         replaceInvalidUTF8: replaceInvalidUTF8)
     }
 
     /// Parses the bytes of a CoNLL file; `name` is used in errors.
@@ -89,16 +99,19 @@ public enum CoNLLReader {
     /// Columns are separated by runs of TABs and/or spaces; a line that begins with a separator has
     /// an empty token (MasakhaNER's xho/train.txt has two such lines). Blank lines (also lines of
     /// only spaces, TABs or CR) end a sentence; `-DOCSTART-` lines end one too and are skipped.
-    public static func parse(bytes: [UInt8], name: String, requireTags: Bool = true) throws -> [CoNLLSentence] {
-        try validateUTF8(bytes, name: name)
-        return try bytes.withUnsafeBufferPointer { p in
-            try parseLines(p, name: name, requireTags: requireTags)
+    public static func parse(bytes: [UInt8], name: String, requireTags: Bool = true, tagColumn: Int? = nil,
+                             replaceInvalidUTF8: Bool = false) throws -> [CoNLLSentence] {
+        let text = replaceInvalidUTF8 ? UTF8Check.replacingInvalid(bytes) : bytes
+        if !replaceInvalidUTF8 { try validateUTF8(bytes, name: name) }
+        return try text.withUnsafeBufferPointer { p in
+            try parseLines(p, name: name, requireTags: requireTags, tagColumn: tagColumn)
         }
     }
 
     private static func isSeparator(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D }
 
-    private static func parseLines(_ p: UnsafeBufferPointer<UInt8>, name: String, requireTags: Bool) throws -> [CoNLLSentence] {
+    private static func parseLines(_ p: UnsafeBufferPointer<UInt8>, name: String, requireTags: Bool,
+                                   tagColumn: Int?) throws -> [CoNLLSentence] {
         let n = p.count
         var i = (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) ? 3 : 0
         var lineNo = 0
@@ -143,6 +156,9 @@ public enum CoNLLReader {
                 firstTokenLine = lineNo
             }
             if requireTags && fields.count < 2 { throw CoNLLError.missingTag(file: name, line: lineNo) }
+            if let c = tagColumn, fields.count >= 2, c < 2 || c > fields.count {
+                throw CoNLLError.tagColumn(file: name, line: lineNo, column: c, found: fields.count)
+            }
             if fields.count != expectedColumns {
                 throw CoNLLError.columnCount(file: name, line: lineNo, found: fields.count,
                                              expected: expectedColumns, firstLine: firstTokenLine)
@@ -150,7 +166,7 @@ public enum CoNLLReader {
             current.tokens.append(string(p, fields[0]))
             current.lines.append(lineNo)
             if fields.count >= 2 {
-                let tag = string(p, fields[fields.count - 1])
+                let tag = string(p, fields[(tagColumn ?? fields.count) - 1])
                 if !validTags.contains(tag) {
                     guard BIO.isValid(tag) else { throw CoNLLError.invalidTag(file: name, line: lineNo, tag: tag) }
                     validTags.insert(tag)
@@ -173,46 +189,9 @@ public enum CoNLLReader {
         String(decoding: field(p, r), as: UTF8.self)
     }
 
-    /// RFC 3629 UTF-8 (no overlongs, no surrogates, at most U+10FFFF); the first bad sequence is
-    /// reported with its line and 1-based byte within the line.
+    /// RFC 3629 UTF-8; the first bad sequence is reported with its line and 1-based byte within the line.
     static func validateUTF8(_ bytes: [UInt8], name: String) throws {
-        try bytes.withUnsafeBufferPointer { p in
-            let n = p.count
-            var i = 0
-            while i < n {
-                if i + 8 <= n {
-                    let w = UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: UInt64.self)
-                    if w & 0x8080_8080_8080_8080 == 0 { i += 8; continue }
-                }
-                let b0 = p[i]
-                if b0 < 0x80 { i += 1; continue }
-                var len = 0
-                var lo: UInt8 = 0x80, hi: UInt8 = 0xBF
-                switch b0 {
-                case 0xC2...0xDF: len = 2
-                case 0xE0: len = 3; lo = 0xA0
-                case 0xE1...0xEC, 0xEE...0xEF: len = 3
-                case 0xED: len = 3; hi = 0x9F
-                case 0xF0: len = 4; lo = 0x90
-                case 0xF1...0xF3: len = 4
-                case 0xF4: len = 4; hi = 0x8F
-                default: len = 0
-                }
-                var ok = len > 0 && i + len <= n
-                if ok {
-                    let b1 = p[i + 1]
-                    ok = b1 >= lo && b1 <= hi
-                    var k = 2
-                    while ok && k < len { ok = p[i + k] & 0xC0 == 0x80; k += 1 }
-                }
-                if !ok {
-                    var line = 1, lineStart = 0
-                    for j in 0..<i where p[j] == 0x0A { line += 1; lineStart = j + 1 }
-                    throw CoNLLError.invalidUTF8(file: name, line: line, byte: i - lineStart + 1)
-                }
-                i += len
-            }
-        }
+        if let bad = UTF8Check.firstInvalid(bytes) { throw CoNLLError.invalidUTF8(file: name, line: bad.line, byte: bad.byte) }
     }
 }
 

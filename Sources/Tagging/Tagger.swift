@@ -153,6 +153,13 @@ public final class TokenClassifier: Layer {
     /// long sentences, BIO repaired. Runs without recording gradients.
     /// - sentences: words per sentence → tags per sentence (same lengths)
     public func predict(_ sentences: [[String]], batchSize: Int = 16, progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> [[String]] {
+        predictWithConfidence(sentences, batchSize: batchSize, progress: progress).tags
+    }
+
+    /// `predict`'s tags and, per word, the softmax probability of the label chosen for it (before
+    /// BIO repair).
+    public func predictWithConfidence(_ sentences: [[String]], batchSize: Int = 16,
+                                      progress: ((_ done: Int, _ total: Int) -> Void)? = nil) -> (tags: [[String]], confidence: [[Float]]) {
         var windows: [TaggingWindow] = []
         for (i, words) in sentences.enumerated() {
             let a = align(words)
@@ -162,6 +169,7 @@ public final class TokenClassifier: Layer {
             }
         }
         var out = sentences.map { [String](repeating: "O", count: $0.count) }
+        var confidence = sentences.map { [Float](repeating: 0, count: $0.count) }
         let order = windows.indices.sorted { windows[$0].ids.count > windows[$1].ids.count }
         let k = labels.count
         let context = ForwardContext.inference
@@ -175,12 +183,15 @@ public final class TokenClassifier: Layer {
                         let row = v.base + (bi * t + pos) * k
                         var best = 0
                         for j in 1..<k where row[j] > row[best] { best = j }
+                        var z: Float = 0
+                        for j in 0..<k { z += exp(row[j] - row[best]) }
                         out[w.sentence][word] = labels.labels[best]
+                        confidence[w.sentence][word] = 1 / z
                     }
                 }
                 progress?(min(order.count, start + batchSize), order.count)
             }
         }
-        return out.map { BIO.repair($0) }
+        return (out.map { BIO.repair($0) }, confidence)
     }
 }

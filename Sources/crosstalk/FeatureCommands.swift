@@ -14,7 +14,7 @@ func parsePreset(_ name: String) throws -> LogMelPreset {
 struct Features: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Audio features: log-mel spectrograms and MFCCs as float32 .npy [frames, mels].",
-        subcommands: [LogMel.self, MFCC.self, Info.self])
+        subcommands: [LogMel.self, MFCC.self, FeatureStats.self, Info.self])
 }
 
 /// Inputs and output shared by the feature verbs.

@@ -3,6 +3,7 @@
 // This is the only place that touches stdin/stdout/stderr paths; library code never prints.
 import Foundation
 import Tokenization
+import Corpora
 
 /// A user-facing failure: printed by ArgumentParser as one line, exit status 1.
 struct CLIError: Error, CustomStringConvertible {
@@ -35,43 +36,8 @@ func lineRanges(_ bytes: [UInt8]) -> [Range<Int>] { SentencePieceProcessor.lineR
 /// Checks that `bytes` is well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, ≤ U+10FFFF).
 /// Throws "NAME:LINE: invalid UTF-8 at byte K of the line" for the first bad sequence.
 func validateUTF8(_ bytes: [UInt8], name: String) throws {
-    try bytes.withUnsafeBufferPointer { p in
-        let n = p.count
-        var i = 0
-        while i < n {
-            // Fast path: 8 ASCII bytes at a time.
-            if i + 8 <= n {
-                let w = UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: UInt64.self)
-                if w & 0x8080_8080_8080_8080 == 0 { i += 8; continue }
-            }
-            let b0 = p[i]
-            if b0 < 0x80 { i += 1; continue }
-            var len = 0
-            var lo: UInt8 = 0x80, hi: UInt8 = 0xBF
-            switch b0 {
-            case 0xC2...0xDF: len = 2
-            case 0xE0: len = 3; lo = 0xA0
-            case 0xE1...0xEC, 0xEE...0xEF: len = 3
-            case 0xED: len = 3; hi = 0x9F
-            case 0xF0: len = 4; lo = 0x90
-            case 0xF1...0xF3: len = 4
-            case 0xF4: len = 4; hi = 0x8F
-            default: len = 0
-            }
-            var ok = len > 0 && i + len <= n
-            if ok {
-                let b1 = p[i + 1]
-                ok = b1 >= lo && b1 <= hi
-                var k = 2
-                while ok && k < len { ok = p[i + k] & 0xC0 == 0x80; k += 1 }
-            }
-            if !ok {
-                var line = 1, lineStart = 0
-                for j in 0..<i where p[j] == 0x0A { line += 1; lineStart = j + 1 }
-                throw CLIError("\(name):\(line): invalid UTF-8 at byte \(i - lineStart + 1) of the line (expected UTF-8 text)")
-            }
-            i += len
-        }
+    if let bad = UTF8Check.firstInvalid(bytes) {
+        throw CLIError("\(name):\(bad.line): invalid UTF-8 at byte \(bad.byte) of the line (expected UTF-8 text)")
     }
 }
 

@@ -12,19 +12,9 @@ final class AlignCommandTests: XCTestCase {
         XCTAssertTrue(r.stdoutText.contains("align") && r.stdoutText.contains("project"), "align/project not registered: \(r.stdoutText)")
     }
 
-    func requireModel() throws {
-        let home = ProcessInfo.processInfo.environment["CROSSTALK_HOME"]
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/crosstalk").path
-        guard FileManager.default.fileExists(atPath: home + "/models/e5-small-enpt/crosstalk-install.json") else {
-            throw XCTSkip("skipped: model e5-small-enpt not installed (Scripts/setup installs it)")
-        }
-    }
+    func requireModel() throws { try CLI.requireModel("e5-small-enpt") }
 
-    func write(_ text: String, _ name: String, in dir: URL) throws -> String {
-        let url = dir.appendingPathComponent(name)
-        try Data(text.utf8).write(to: url)
-        return url.path
-    }
+    func write(_ text: String, _ name: String, in dir: URL) throws -> String { try CLI.write(text, name, in: dir) }
 
     // MARK: align eval
 

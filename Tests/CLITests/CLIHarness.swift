@@ -68,6 +68,22 @@ enum CLI {
         throw XCTSkip("skipped: \(name) not installed (Scripts/setup installs it)")
     }
 
+    /// Skips unless model `name` is installed in CROSSTALK_HOME (default ~/.cache/crosstalk).
+    static func requireModel(_ name: String, hint: String = "Scripts/setup installs it") throws {
+        let home = ProcessInfo.processInfo.environment["CROSSTALK_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? NSHomeDirectory() + "/.cache/crosstalk"
+        guard FileManager.default.fileExists(atPath: home + "/models/\(name)/crosstalk-install.json") else {
+            throw XCTSkip("skipped: model \(name) not installed (\(hint))")
+        }
+    }
+
+    /// Writes `text` to `dir/name` and returns the path.
+    static func write(_ text: String, _ name: String, in dir: URL) throws -> String {
+        let url = dir.appendingPathComponent(name)
+        try Data(text.utf8).write(to: url)
+        return url.path
+    }
+
     static func tempDir() throws -> URL {
         let u = FileManager.default.temporaryDirectory.appendingPathComponent("crosstalk-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)

@@ -32,13 +32,7 @@ final class TaggerCommandTests: XCTestCase {
         s.map { $0.map { "\($0.0)\(separator)\($0.1)" }.joined(separator: "\n") + "\n" }.joined(separator: "\n")
     }
 
-    func requireModel() throws {
-        let home = ProcessInfo.processInfo.environment["CROSSTALK_HOME"]
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/crosstalk").path
-        guard FileManager.default.fileExists(atPath: home + "/models/e5-small-enpt/crosstalk-install.json") else {
-            throw XCTSkip("skipped: model e5-small-enpt not installed (Scripts/setup installs it)")
-        }
-    }
+    func requireModel() throws { try CLI.requireModel("e5-small-enpt") }
 
     func writeCorpus(_ dir: URL) throws -> (train: String, dev: String) {
         let train = dir.appendingPathComponent("train.conll"), dev = dir.appendingPathComponent("dev.conll")

@@ -8,7 +8,7 @@ import XCTest
 final class ModelRegistryTests: XCTestCase {
     func testUnknownModelListsKnownNames() {
         XCTAssertThrowsError(try ModelRegistry.builtIn.entry("e5-large")) { error in
-            XCTAssertEqual("\(error)", "unknown model 'e5-large' (known models: e5-small, e5-small-enpt, minilm-l6)")
+            XCTAssertEqual("\(error)", "unknown model 'e5-large' (known models: e5-small, e5-small-enpt, minilm-l6, musicnn-mtt, musicnn-msd)")
         }
         let installer = ModelInstaller(home: "/nonexistent", registry: .builtIn)
         XCTAssertThrowsError(try installer.install(name: "bert")) { XCTAssertTrue("\($0)".contains("e5-small-enpt"), "\($0)") }

@@ -1,0 +1,167 @@
+// A linear probe on frozen features: standardisation fitted on the training rows, then L2
+// logistic regression — one-vs-rest binary fits per tag (multi-label, as scikit-learn 1.x's
+// OneVsRestClassifier(LogisticRegression)) or one softmax fit (single-label, binary when K = 2, as
+// LogisticRegression). C is given, or chosen per fit by stratified k-fold cross-validation
+// (mean held-out log loss over a grid) when every class has ≥ 3 rows per fold, else 1.0.
+// Leaves out matching sklearn's LogisticRegressionCV folds and scoring, and grouped CV.
+import TensorCore
+
+/// scikit-learn's class_weight: "balanced" (n / (K · countₖ)) or none (all 1).
+public enum ClassWeight: String, Codable, Sendable, CaseIterable { case balanced, none }
+
+/// How probes are fitted.
+public struct ProbeFitOptions: Sendable {
+    /// Inverse L2 strength as sklearn's C; nil chooses it by cross-validation.
+    public var C: Double?
+    public var classWeight: ClassWeight
+    /// C values tried by cross-validation.
+    public var grid: [Double] = [1e-3, 1e-2, 1e-1, 1, 10, 100]
+    /// C when there are too few rows to cross-validate.
+    public var defaultC = 1.0
+    public var maxFolds = 5
+    /// Cross-validate only when every class has this many rows per fold (k ≥ 2).
+    public var minPerClassPerFold = 3
+    /// Seeds the fold assignment.
+    public var seed: UInt64 = 0
+    /// Threads for the per-tag fits of a multi-label probe (results do not depend on it).
+    public var workers = 1
+
+    public init(C: Double? = nil, classWeight: ClassWeight = .none, seed: UInt64 = 0) {
+        self.C = C
+        self.classWeight = classWeight
+        self.seed = seed
+    }
+}
+
+/// A fitted probe, saved as probe.json. p = σ(w·z + b) per tag, or softmax over classes, where
+/// z = (x − mean) / scale; `weights` [K′, D] (K′ = tags, 1 for two classes, or K classes).
+public struct LinearProbe: Codable, Equatable, Sendable {
+    public static let formatName = "crosstalk-linear-probe/1"
+    public var format: String = LinearProbe.formatName
+    /// "multi-label" or "single-label".
+    public var task: String
+    /// Tag names (multi-label) or class names (single-label); output columns in this order.
+    public var names: [String]
+    public var mean: [Double]
+    public var scale: [Double]
+    public var weights: [[Double]]
+    public var bias: [Double]
+    /// C of each weight row's fit (one per tag; one value for single-label).
+    public var C: [Double]
+    /// How each C was set: "given", "cv" or "default".
+    public var cSource: [String]
+    public var classWeight: String
+
+    enum CodingKeys: String, CodingKey {
+        case format, task, names, mean, scale, weights, bias, C, cSource = "c_source", classWeight = "class_weight"
+    }
+
+    public var featureCount: Int { mean.count }
+
+    /// Fits on all rows of `x` [N, D] with targets `labels` (N rows). Throws when a tag or the
+    /// table has only one class among the rows.
+    public static func fit(x: DenseMatrix, labels: ProbeLabels, options: ProbeFitOptions) throws -> LinearProbe {
+        precondition(x.rows == labels.count, "LinearProbe.fit: \(x.rows) rows, \(labels.count) labels")
+        let scaler = Standardizer(fitting: x)
+        let z = scaler.transform(x)
+        var weights = [[Double]](), bias = [Double](), cs = [Double](), sources = [String]()
+        switch labels {
+        case .multiLabel(let tags, let y):
+            for (t, tag) in tags.enumerated() {
+                let pos = y.reduce(0) { $0 + ($1[t] ? 1 : 0) }
+                if pos == 0 || pos == y.count { throw ProbeError.oneClass(name: tag, where: "the training rows") }
+            }
+            let fits = Parallel.map(tags.count, workers: options.workers) { t -> (LogisticFit, Double, String) in
+                let yt = y.map { $0[t] ? 1 : 0 }
+                let (c, source) = chooseC(x: x, y: yt, classes: 2, options: options, salt: UInt64(t))
+                return (LogisticRegression.fit(x: z, y: yt, classes: 2, sampleWeight: weightsFor(yt, 2, options), C: c), c, source)
+            }
+            for (f, c, source) in fits { weights.append(f.weights[0]); bias.append(f.bias[0]); cs.append(c); sources.append(source) }
+        case .singleLabel(let classes, let y):
+            let counts = labels.counts(in: Array(0..<y.count))
+            if let missing = counts.firstIndex(of: 0) {
+                throw ProbeError.tooFewTrainingRows(name: classes[missing], found: 0, needed: 1, shots: "all")
+            }
+            let (c, source) = chooseC(x: x, y: y, classes: classes.count, options: options, salt: 0)
+            let f = LogisticRegression.fit(x: z, y: y, classes: classes.count,
+                                           sampleWeight: weightsFor(y, classes.count, options), C: c)
+            weights = f.weights; bias = f.bias; cs = [c]; sources = [source]
+        }
+        return LinearProbe(task: labels.isMultiLabel ? "multi-label" : "single-label", names: labels.names,
+                           mean: scaler.mean, scale: scaler.scale, weights: weights, bias: bias, C: cs,
+                           cSource: sources, classWeight: options.classWeight.rawValue)
+    }
+
+    /// Probabilities [N, names.count] of raw feature rows x [N, D].
+    public func probabilities(_ x: DenseMatrix) -> [[Double]] {
+        precondition(x.cols == featureCount, "LinearProbe: \(x.cols) features, fitted on \(featureCount)")
+        let z = Standardizer(mean: mean, scale: scale).transform(x)
+        if task == "multi-label" {
+            return (0..<z.rows).map { i in
+                let row = z.row(i)
+                return (0..<weights.count).map { t in
+                    var s = bias[t]
+                    for (j, w) in zip(row.indices, weights[t]) { s += row[j] * w }
+                    return sigmoid(s)
+                }
+            }
+        }
+        return LogisticRegression.probabilities(x: z, weights: weights, bias: bias)
+    }
+
+    /// Checks a decoded probe's shapes; `path` labels the error.
+    public func validate(path: String) throws {
+        func bad(_ why: String) -> ProbeError { .badProbe(path: path, reason: why) }
+        guard format == Self.formatName else { throw bad("format '\(format)'") }
+        guard task == "multi-label" || task == "single-label" else { throw bad("task '\(task)'") }
+        let d = mean.count
+        guard d > 0, scale.count == d, scale.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw bad("mean/scale sizes or values") }
+        let rowsExpected = task == "multi-label" ? names.count : (names.count == 2 ? 1 : names.count)
+        guard names.count >= (task == "multi-label" ? 1 : 2), weights.count == rowsExpected, bias.count == rowsExpected,
+              weights.allSatisfy({ $0.count == d }) else {
+            throw bad("\(weights.count) weight rows of \(weights.first?.count ?? 0) for \(names.count) names and \(d) features")
+        }
+    }
+
+    // MARK: fitting helpers
+
+    static func weightsFor(_ y: [Int], _ classes: Int, _ options: ProbeFitOptions) -> [Double]? {
+        options.classWeight == .balanced ? LogisticRegression.balancedWeights(y: y, classes: classes) : nil
+    }
+
+    /// options.C if given; else the grid value with the least mean held-out log loss over
+    /// k = min(maxFolds, minCount / minPerClassPerFold) stratified folds (each fold standardised
+    /// on its own training part); else defaultC when k < 2.
+    static func chooseC(x: DenseMatrix, y: [Int], classes: Int, options: ProbeFitOptions, salt: UInt64) -> (Double, String) {
+        if let c = options.C { return (c, "given") }
+        var byClass = [[Int]](repeating: [], count: classes)
+        for (i, c) in y.enumerated() { byClass[c].append(i) }
+        let minCount = byClass.map(\.count).min() ?? 0
+        let k = min(options.maxFolds, minCount / options.minPerClassPerFold)
+        if k < 2 { return (options.defaultC, "default") }
+        var rng = SeededGenerator(seed: options.seed &* 0x9E37_79B9_7F4A_7C15 &+ salt &+ 0xC5)
+        var fold = [Int](repeating: 0, count: y.count)
+        for var rows in byClass {
+            rng.shuffle(&rows)
+            for (p, i) in rows.enumerated() { fold[i] = p % k }
+        }
+        var loss = [Double](repeating: 0, count: options.grid.count)
+        let grid = options.grid.sorted()
+        for f in 0..<k {
+            let trainRows = y.indices.filter { fold[$0] != f }, valRows = y.indices.filter { fold[$0] == f }
+            let xt = x.selecting(rows: trainRows), yt = trainRows.map { y[$0] }
+            let scaler = Standardizer(fitting: xt)
+            let zt = scaler.transform(xt), zv = scaler.transform(x.selecting(rows: valRows))
+            let yv = valRows.map { y[$0] }
+            var warm: LogisticFit? = nil
+            for (g, c) in grid.enumerated() {
+                let fit = LogisticRegression.fit(x: zt, y: yt, classes: classes, sampleWeight: weightsFor(yt, classes, options),
+                                                 C: c, initial: warm, gtol: 1e-8)
+                warm = fit
+                loss[g] += LogisticRegression.logLoss(y: yv, probabilities: LogisticRegression.probabilities(x: zv, weights: fit.weights, bias: fit.bias))
+            }
+        }
+        let best = loss.indices.min { loss[$0] < loss[$1] }!
+        return (grid[best], "cv")
+    }
+}
