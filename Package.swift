@@ -65,13 +65,15 @@ let package = Package(
         // Signals plans FFTW in double precision (libfftw3, same Debian package as fftw3f) for scipy parity.
         .target(name: "Signals", dependencies: ["AudioFeatures", "CFFTW"], swiftSettings: optimizedInDebug,
                 linkerSettings: [.linkedLibrary("fftw3")]),
+        // Seeded MIDI composition and fluidsynth rendering of the synthetic music corpus (`crosstalk corpus music`).
+        .target(name: "SyntheticMusic"),
 
         // MARK: tool
         .executableTarget(
             name: "crosstalk",
             dependencies: [
                 "Tokenization", "AudioFeatures", "TensorCore", "Models", "CFFTW",
-                "Autograd", "NN", "Corpora", "Evaluation", "Tagging", "Projection", "Probes", "Signals",
+                "Autograd", "NN", "Corpora", "Evaluation", "Tagging", "Projection", "Probes", "Signals", "SyntheticMusic",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -96,6 +98,7 @@ let package = Package(
         .testTarget(name: "ProjectionTests", dependencies: ["Projection", "Models", "TensorCore", "Corpora", "Evaluation"]),
         .testTarget(name: "ProbesTests", dependencies: ["Probes"], resources: [.copy("Resources")]),
         .testTarget(name: "SignalsTests", dependencies: ["Signals"], resources: [.copy("Resources")]),
+        .testTarget(name: "SyntheticMusicTests", dependencies: ["SyntheticMusic"]),
         .testTarget(name: "CLITests", dependencies: ["AudioFeatures"]),
     ],
     swiftLanguageModes: [.v5],

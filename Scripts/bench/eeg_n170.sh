@@ -12,8 +12,9 @@
 #   4. baseline, the same target epochs and the same train/test split without the other subjects
 #      (`eeg features --data N170/subjectK --split-target subjectK`: no base rows), shots ≥ 1 only:
 #      what N target shots give on their own.
-# Then tables of macro ROC-AUC mean ± std (over seeds) per subject × feature set × shots, and
-# the mean over subjects, into OUT/summary.md.
+# Then tables of macro ROC-AUC and of balanced accuracy (argmax class; mean of the face and house
+# recalls) mean ± std (over seeds) per subject × feature set × shots, and the mean over subjects,
+# into OUT/summary.md.
 # Usage: bash Scripts/bench/eeg_n170.sh [OUT_DIR]   (default /tmp/crosstalk-eeg-n170)
 # Env: CROSSTALK_DATA (default ../shared/corpora), SHOTS, SEEDS, SPLIT_SEED, CROSSTALK (binary).
 set -euo pipefail
@@ -80,15 +81,17 @@ for k in "${SUBJECTS[@]}"; do
   $CT probe fit "${fit_args[@]}" --labels "$d/Y-within.csv" --shots "$SHOTS_WITHIN" --seeds "$SEEDS" --report "$d/report-within"
 done
 
-# Summary: macro ROC-AUC (for two classes, the face-vs-house ROC-AUC) mean ± std over seeds.
-table() {  # report directory name, shots list
+# Summary: macro ROC-AUC (for two classes, the face-vs-house ROC-AUC) and balanced accuracy,
+# mean ± std over seeds.
+table() {  # report directory name, shots list, metrics.json key (default macro_roc_auc)
+  local key=${3:-macro_roc_auc}
   echo "| features | shots | $(printf 'subject%s | ' "${SUBJECTS[@]}")mean over subjects |"
   echo "|---|---|$(printf -- '---|%.0s' "${SUBJECTS[@]}")---|"
   for f in "${FEATURES[@]}"; do
     for s in ${2//,/ }; do
       row="| $f | $s |"; sum=0
       for k in "${SUBJECTS[@]}"; do
-        read -r mean std < <(jq -r --arg f "$f" --arg s "$s" '.feature_sets[$f][$s].macro_roc_auc | "\(.mean) \(.std)"' "$OUT/subject$k/$1/metrics.json")
+        read -r mean std < <(jq -r --arg f "$f" --arg s "$s" --arg m "$key" '.feature_sets[$f][$s][$m] | "\(.mean) \(.std)"' "$OUT/subject$k/$1/metrics.json")
         row+=" $(printf '%.3f ± %.3f' "$mean" "$std") |"
         sum=$(awk -v a="$sum" -v b="$mean" 'BEGIN { print a + b }')
       done
@@ -98,13 +101,21 @@ table() {  # report directory name, shots list
   done
 }
 {
-  echo "### Leave-subjects-out: other subjects (base) + N shots per class of the target"
+  echo "### Leave-subjects-out: other subjects (base) + N shots per class of the target — ROC-AUC"
   echo
   table report "$SHOTS"
   echo
-  echo "### Within-subject baseline: N shots per class of the target only (same test epochs)"
+  echo "### Leave-subjects-out — balanced accuracy"
+  echo
+  table report "$SHOTS" balanced_accuracy
+  echo
+  echo "### Within-subject baseline: N shots per class of the target only (same test epochs) — ROC-AUC"
   echo
   table report-within "$SHOTS_WITHIN"
+  echo
+  echo "### Within-subject baseline — balanced accuracy"
+  echo
+  table report-within "$SHOTS_WITHIN" balanced_accuracy
   echo
   for k in "${SUBJECTS[@]}"; do
     jq -r --arg k "$k" '"subject\($k): base \(.base_rows), train pool \(.train_rows), test \(.test_rows) epochs"' "$OUT/subject$k/report/metrics.json"

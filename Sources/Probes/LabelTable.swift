@@ -44,6 +44,15 @@ public enum ProbeLabels: Equatable, Sendable {
         }
     }
 
+    /// Multi-label: only the tags at `tags` (column indices, in that order). Single-label: unchanged
+    /// (classes are never dropped).
+    public func selectingTags(_ tags: [Int]) -> ProbeLabels {
+        switch self {
+        case .multiLabel(let t, let y): return .multiLabel(tags: tags.map { t[$0] }, y: y.map { row in tags.map { row[$0] } })
+        case .singleLabel: return self
+        }
+    }
+
     /// Positive rows per tag, or rows per class, among `indices`.
     public func counts(in indices: [Int]) -> [Int] {
         var out = [Int](repeating: 0, count: names.count)

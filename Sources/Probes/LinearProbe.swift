@@ -2,8 +2,9 @@
 // logistic regression — one-vs-rest binary fits per tag (multi-label, as scikit-learn 1.x's
 // OneVsRestClassifier(LogisticRegression)) or one softmax fit (single-label, binary when K = 2, as
 // LogisticRegression). C is given, or chosen per fit by stratified k-fold cross-validation
-// (mean held-out log loss over a grid) when every class has ≥ 3 rows per fold, else 1.0.
-// Leaves out matching sklearn's LogisticRegressionCV folds and scoring, and grouped CV.
+// (mean held-out log loss over a grid; CV fits stop at sklearn's default tol 1e-4, final fits at
+// 1e-11) when every class has ≥ 3 rows per fold, else 1.0. Leaves out matching sklearn's
+// LogisticRegressionCV folds and scoring, and grouped CV.
 import TensorCore
 
 /// scikit-learn's class_weight: "balanced" (n / (K · countₖ)) or none (all 1).
@@ -73,8 +74,8 @@ public struct LinearProbe: Codable, Equatable, Sendable {
             }
             let fits = Parallel.map(tags.count, workers: options.workers) { t -> (LogisticFit, Double, String) in
                 let yt = y.map { $0[t] ? 1 : 0 }
-                let (c, source) = chooseC(x: x, y: yt, classes: 2, options: options, salt: UInt64(t))
-                return (LogisticRegression.fit(x: z, y: yt, classes: 2, sampleWeight: weightsFor(yt, 2, options), C: c), c, source)
+                let (c, source, start) = chooseC(x: x, y: yt, classes: 2, options: options, salt: UInt64(t))
+                return (LogisticRegression.fit(x: z, y: yt, classes: 2, sampleWeight: weightsFor(yt, 2, options), C: c, initial: start), c, source)
             }
             for (f, c, source) in fits { weights.append(f.weights[0]); bias.append(f.bias[0]); cs.append(c); sources.append(source) }
         case .singleLabel(let classes, let y):
@@ -82,9 +83,9 @@ public struct LinearProbe: Codable, Equatable, Sendable {
             if let missing = counts.firstIndex(of: 0) {
                 throw ProbeError.tooFewTrainingRows(name: classes[missing], found: 0, needed: 1, shots: "all")
             }
-            let (c, source) = chooseC(x: x, y: y, classes: classes.count, options: options, salt: 0)
+            let (c, source, start) = chooseC(x: x, y: y, classes: classes.count, options: options, salt: 0)
             let f = LogisticRegression.fit(x: z, y: y, classes: classes.count,
-                                           sampleWeight: weightsFor(y, classes.count, options), C: c)
+                                           sampleWeight: weightsFor(y, classes.count, options), C: c, initial: start)
             weights = f.weights; bias = f.bias; cs = [c]; sources = [source]
         }
         return LinearProbe(task: labels.isMultiLabel ? "multi-label" : "single-label", names: labels.names,
@@ -129,22 +130,35 @@ public struct LinearProbe: Codable, Equatable, Sendable {
         options.classWeight == .balanced ? LogisticRegression.balancedWeights(y: y, classes: classes) : nil
     }
 
-    /// options.C if given; else the grid value with the least mean held-out log loss over
-    /// k = min(maxFolds, minCount / minPerClassPerFold) stratified folds (each fold standardised
-    /// on its own training part); else defaultC when k < 2.
-    static func chooseC(x: DenseMatrix, y: [Int], classes: Int, options: ProbeFitOptions, salt: UInt64) -> (Double, String) {
-        if let c = options.C { return (c, "given") }
+    /// The stratified folds `chooseC` cross-validates over: k and each row's fold in 0..<k (per
+    /// class, a seeded shuffle dealt round-robin); nil when k = min(maxFolds, minCount /
+    /// minPerClassPerFold) < 2. `salt` is the tag index of a multi-label fit (0 for single-label);
+    /// `options.seed` is the fit's seed. Public so that benchmarks can hand the same folds to sklearn.
+    public static func cvFolds(y: [Int], classes: Int, options: ProbeFitOptions, salt: UInt64) -> (k: Int, fold: [Int])? {
         var byClass = [[Int]](repeating: [], count: classes)
         for (i, c) in y.enumerated() { byClass[c].append(i) }
         let minCount = byClass.map(\.count).min() ?? 0
         let k = min(options.maxFolds, minCount / options.minPerClassPerFold)
-        if k < 2 { return (options.defaultC, "default") }
+        if k < 2 { return nil }
         var rng = SeededGenerator(seed: options.seed &* 0x9E37_79B9_7F4A_7C15 &+ salt &+ 0xC5)
         var fold = [Int](repeating: 0, count: y.count)
         for var rows in byClass {
             rng.shuffle(&rows)
             for (p, i) in rows.enumerated() { fold[i] = p % k }
         }
+        return (k, fold)
+    }
+
+    /// options.C if given; else the grid value with the least mean held-out log loss over
+    /// k = min(maxFolds, minCount / minPerClassPerFold) stratified folds (each fold standardised
+    /// on its own training part); else defaultC when k < 2. The CV fits stop at max |∇f| ≤ 1e-4 —
+    /// scikit-learn's default tol, the one its LogisticRegressionCV fits use: they only rank the C
+    /// values (the final fit is solved to 1e-11). Also returns the last fold's fit at the chosen C,
+    /// a warm start for the final fit (which converges to the same optimum from any start).
+    static func chooseC(x: DenseMatrix, y: [Int], classes: Int, options: ProbeFitOptions, salt: UInt64) -> (Double, String, LogisticFit?) {
+        if let c = options.C { return (c, "given", nil) }
+        guard let (k, fold) = cvFolds(y: y, classes: classes, options: options, salt: salt) else { return (options.defaultC, "default", nil) }
+        var last = [LogisticFit?](repeating: nil, count: options.grid.count)
         var loss = [Double](repeating: 0, count: options.grid.count)
         let grid = options.grid.sorted()
         for f in 0..<k {
@@ -156,12 +170,13 @@ public struct LinearProbe: Codable, Equatable, Sendable {
             var warm: LogisticFit? = nil
             for (g, c) in grid.enumerated() {
                 let fit = LogisticRegression.fit(x: zt, y: yt, classes: classes, sampleWeight: weightsFor(yt, classes, options),
-                                                 C: c, initial: warm, gtol: 1e-8)
+                                                 C: c, initial: warm, gtol: 1e-4)
                 warm = fit
+                last[g] = fit
                 loss[g] += LogisticRegression.logLoss(y: yv, probabilities: LogisticRegression.probabilities(x: zv, weights: fit.weights, bias: fit.bias))
             }
         }
         let best = loss.indices.min { loss[$0] < loss[$1] }!
-        return (grid[best], "cv")
+        return (grid[best], "cv", last[best])
     }
 }

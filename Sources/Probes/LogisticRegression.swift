@@ -3,6 +3,7 @@
 // penalised; evaluated as sklearn's `LinearModelLoss` does, divided by C·Σ sw): binary problems
 // fit one weight row for class 1 (`HalfBinomialLoss`), K ≥ 3 classes fit K rows with softmax
 // (`HalfMultinomialLoss`). class_weight="balanced" = n / (K · countₖ) (`compute_class_weight`).
+// Dot products and axpys over a row are SIMD (four-wide, fixed summation order: deterministic).
 // Leaves out L1/elastic-net, dual solvers, sparse input and the 'ovr' multi_class mode.
 #if canImport(Glibc)
 import Glibc
@@ -100,16 +101,14 @@ public enum LogisticRegression {
                     grad.withUnsafeMutableBufferPointer { gp in
                         for i in 0..<x.rows {
                             let xi = xp.baseAddress! + i * d
-                            for r in 0..<k {
-                                var s = tp[r * d1 + d]
-                                for j in 0..<d { s += tp[r * d1 + j] * xi[j] }
-                                z[r] = s
-                            }
+                            for r in 0..<k { z[r] = tp[r * d1 + d] + dotD(tp.baseAddress! + r * d1, xi, d) }
                             let w = sw[i]
                             if k == 1 {
                                 let zz = z[0], yy = y[i] == 1 ? 1.0 : 0.0
-                                f += w * (softplus(zz) - yy * zz)
-                                z[0] = w * (sigmoid(zz) - yy)
+                                // One exp for both: e = e^(−|z|); softplus = max(z, 0) + log1p(e), σ = 1/(1+e) or e/(1+e).
+                                let e = expD(-abs(zz))
+                                f += w * (max(zz, 0) + log1p(e) - yy * zz)
+                                z[0] = w * ((zz >= 0 ? 1 / (1 + e) : e / (1 + e)) - yy)
                             } else {
                                 let m = z.max()!
                                 var total = 0.0
@@ -122,7 +121,7 @@ public enum LogisticRegression {
                                 let dz = z[r]
                                 if dz == 0 { continue }
                                 let g = gp.baseAddress! + r * d1
-                                for j in 0..<d { g[j] += dz * xi[j] }
+                                axpyD(dz, xi, g, d)
                                 g[d] += dz
                             }
                         }
@@ -159,9 +158,10 @@ func minimizeLBFGS(_ x: inout [Double], gtol: Double, maxIterations: Int, memory
     var sHist = [[Double]](), yHist = [[Double]](), rhoHist = [Double]()
     var gNew = g, xNew = x
     func dot(_ a: [Double], _ b: [Double]) -> Double {
-        var s = 0.0
-        for i in 0..<a.count { s += a[i] * b[i] }
-        return s
+        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in dotD(pa.baseAddress!, pb.baseAddress!, a.count) } }
+    }
+    func axpy(_ alpha: Double, _ x: [Double], _ y: inout [Double]) {
+        x.withUnsafeBufferPointer { px in y.withUnsafeMutableBufferPointer { py in axpyD(alpha, px.baseAddress!, py.baseAddress!, x.count) } }
     }
     func maxAbs(_ a: [Double]) -> Double { a.reduce(0) { max($0, abs($1)) } }
     var iter = 0
@@ -173,7 +173,7 @@ func minimizeLBFGS(_ x: inout [Double], gtol: Double, maxIterations: Int, memory
         var alpha = [Double](repeating: 0, count: sHist.count)
         for j in stride(from: sHist.count - 1, through: 0, by: -1) {
             alpha[j] = rhoHist[j] * dot(sHist[j], q)
-            for i in 0..<n { q[i] -= alpha[j] * yHist[j][i] }
+            axpy(-alpha[j], yHist[j], &q)
         }
         var gamma = 1.0
         if let s = sHist.last, let y = yHist.last { gamma = dot(s, y) / dot(y, y) }
@@ -181,7 +181,7 @@ func minimizeLBFGS(_ x: inout [Double], gtol: Double, maxIterations: Int, memory
         for i in 0..<n { q[i] *= gamma }
         for j in 0..<sHist.count {
             let beta = rhoHist[j] * dot(yHist[j], q)
-            for i in 0..<n { q[i] += sHist[j][i] * (alpha[j] - beta) }
+            axpy(alpha[j] - beta, sHist[j], &q)
         }
         var d = q.map { -$0 }
         var gd = dot(g, d)
@@ -216,6 +216,37 @@ func minimizeLBFGS(_ x: inout [Double], gtol: Double, maxIterations: Int, memory
         f = fNew
     }
     return (iter, maxAbs(g))
+}
+
+// MARK: vector helpers (Float64, SIMD: four independent partial sums break the add chain)
+
+/// Σⱼ a[j]·b[j] over n values, summed as 8 interleaved partial sums (order fixed, so results do
+/// not depend on the thread or the call).
+@inline(__always) func dotD(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
+    var acc0 = SIMD4<Double>(), acc1 = SIMD4<Double>()
+    let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+    var j = 0
+    while j + 8 <= n {
+        acc0 += ra.loadUnaligned(fromByteOffset: 8 * j, as: SIMD4<Double>.self) * rb.loadUnaligned(fromByteOffset: 8 * j, as: SIMD4<Double>.self)
+        acc1 += ra.loadUnaligned(fromByteOffset: 8 * j + 32, as: SIMD4<Double>.self) * rb.loadUnaligned(fromByteOffset: 8 * j + 32, as: SIMD4<Double>.self)
+        j += 8
+    }
+    var s = (acc0 + acc1).sum()
+    while j < n { s += a[j] * b[j]; j += 1 }
+    return s
+}
+
+/// y[j] += alpha·x[j] for j in 0..<n.
+@inline(__always) func axpyD(_ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) {
+    let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y)
+    let va = SIMD4<Double>(repeating: alpha)
+    var j = 0
+    while j + 4 <= n {
+        let v = ry.loadUnaligned(fromByteOffset: 8 * j, as: SIMD4<Double>.self) + va * rx.loadUnaligned(fromByteOffset: 8 * j, as: SIMD4<Double>.self)
+        ry.storeBytes(of: v, toByteOffset: 8 * j, as: SIMD4<Double>.self)
+        j += 4
+    }
+    while j < n { y[j] += alpha * x[j]; j += 1 }
 }
 
 // MARK: scalar helpers (Float64, from the C library)

@@ -2,9 +2,11 @@
 // (single-label) or, multi-label, a union of per-tag draws holding exactly N positives of every
 // tag where co-occurrence allows, plus a matched number of rows with no tag as extra negatives;
 // draws come from the `train` pool only, and `base` rows (if any) join every training set; fit a
-// probe, score macro/micro ROC-AUC and PR-AUC on the fixed test split; report mean ± std
-// (numpy.std, ddof 0) over seeds. "all" = one fit on base + every train row; 0 = one fit on the
-// base rows alone (zero-shot transfer, e.g. cross-subject). Mirrors no library.
+// probe, score macro/micro ROC-AUC and PR-AUC and balanced accuracy on the fixed test split;
+// report mean ± std (numpy.std, ddof 0) over seeds. "all" = one fit on base + every train row;
+// 0 = one fit on the base rows alone (zero-shot transfer, e.g. cross-subject). A multi-label tag
+// with fewer pool positives than N fails the run, or (RareTagPolicy.skip) is left out of that
+// shots value's fits and metrics. Mirrors no library.
 import Foundation
 import TensorCore
 
@@ -38,6 +40,10 @@ public enum Shots: Hashable, Sendable, CustomStringConvertible {
         return out
     }
 }
+
+/// What to do with a tag that has fewer training positives than a shots value needs.
+/// `skip` applies to multi-label tags only; a single-label class is never dropped (see ProbeError.rareClass).
+public enum RareTagPolicy: String, Codable, Sendable, CaseIterable { case fail, skip }
 
 public enum NShotSampler {
     /// Training rows of one N-shot draw from `pool` (row indices into `labels`), sorted.
@@ -125,13 +131,31 @@ public struct ShotSummary: Codable, Equatable, Sendable {
     public var microROCAUC: MeanStd
     public var macroPRAUC: MeanStd
     public var microPRAUC: MeanStd
+    /// sklearn balanced_accuracy_score of argmax predictions (single-label), or its mean over tags
+    /// at p > 0.5 (multi-label); see BalancedAccuracy.swift.
+    public var balancedAccuracy: MeanStd
     /// Training rows per run (mean over runs).
     public var trainRows: Double
+    /// Tags left out of this shots value's fits and metrics (RareTagPolicy.skip); empty otherwise.
+    public var skippedTags: [String]
 
     enum CodingKeys: String, CodingKey {
         case shots, runs, macroROCAUC = "macro_roc_auc", microROCAUC = "micro_roc_auc",
-             macroPRAUC = "macro_pr_auc", microPRAUC = "micro_pr_auc", trainRows = "train_rows"
+             macroPRAUC = "macro_pr_auc", microPRAUC = "micro_pr_auc", balancedAccuracy = "balanced_accuracy",
+             trainRows = "train_rows", skippedTags = "skipped_tags"
     }
+}
+
+/// One protocol run's training set, before fitting: what `NShotProtocol.plan` returns.
+public struct RunPlan: Sendable {
+    public var shots: Shots
+    public var seedIndex: Int
+    /// Training rows (base + drawn), sorted.
+    public var rows: [Int]
+    /// Tag columns fitted and scored (every column unless RareTagPolicy.skip left some out).
+    public var tags: [Int]
+    /// The fit options of this run (its CV fold seed included).
+    public var options: ProbeFitOptions
 }
 
 /// Runs the protocol over shots × seeds for one feature matrix.
@@ -140,39 +164,75 @@ public struct NShotProtocol: Sendable {
     public var seeds: Int
     public var seed: UInt64
     public var options: ProbeFitOptions
+    public var rareTags: RareTagPolicy
 
-    public init(shots: [Shots], seeds: Int, seed: UInt64, options: ProbeFitOptions) {
+    public init(shots: [Shots], seeds: Int, seed: UInt64, options: ProbeFitOptions, rareTags: RareTagPolicy = .fail) {
         self.shots = shots
         self.seeds = seeds
         self.seed = seed
         self.options = options
+        self.rareTags = rareTags
     }
 
     /// Number of fits `run` performs (for progress).
     public var runCount: Int { shots.reduce(0) { $0 + ($1.isDeterministicDraw ? 1 : seeds) } }
 
+    /// Tags (column indices, ascending) left out of `shots`' fits and metrics, each with why:
+    /// under RareTagPolicy.skip and multi-label only, tags with fewer than N positives in the
+    /// `train` pool (N shots), or without positives or negatives among the training rows ("all":
+    /// base + train; 0: base). Empty under `.fail` and for single-label tables.
+    public func skippedTags(labels: ProbeLabels, train: [Int], base: [Int] = [], shots sh: Shots) -> [(tag: Int, reason: String)] {
+        guard rareTags == .skip, labels.isMultiLabel else { return [] }
+        if case .count(let n) = sh, n > 0 {
+            let c = labels.counts(in: train)
+            return c.indices.filter { c[$0] < n }.map { ($0, "\(c[$0]) positive training rows, \(n) needed") }
+        }
+        let rows = sh == .all ? base + train : base
+        let c = labels.counts(in: rows)
+        return c.indices.filter { c[$0] == 0 || c[$0] == rows.count }.map {
+            ($0, c[$0] == 0 ? "no positive among the \(rows.count) training rows" : "no negative among the \(rows.count) training rows")
+        }
+    }
+
+    /// The tag columns `shots` fits and scores: every column but the skipped ones.
+    public func keptTags(labels: ProbeLabels, train: [Int], base: [Int] = [], shots sh: Shots) -> [Int] {
+        let skipped = Set(skippedTags(labels: labels, train: train, base: base, shots: sh).map(\.tag))
+        return labels.names.indices.filter { !skipped.contains($0) }
+    }
+
     /// Throws before any fit when a tag/class has fewer pool (train) rows than a shots value
     /// needs, when 0 shots are asked for without base rows, or when a fit's training rows
     /// (base + pool for "all", base alone for 0) lack a class, or (multi-label) a tag's positives
-    /// or negatives.
+    /// or negatives. Under RareTagPolicy.skip such multi-label tags are left out instead (an error
+    /// only when no tag is left); single-label classes still fail (ProbeError.rareClass).
     public func validate(labels: ProbeLabels, train: [Int], base: [Int] = []) throws {
         let counts = labels.counts(in: train)
         let largest = shots.compactMap { if case .count(let n) = $0 { return n } else { return nil } }.max() ?? 0
-        for (t, c) in counts.enumerated() where c < largest {
-            throw ProbeError.tooFewTrainingRows(name: labels.names[t], found: c, needed: largest, shots: String(largest))
+        let skipping = rareTags == .skip && labels.isMultiLabel
+        if !skipping {
+            for (t, c) in counts.enumerated() where c < largest {
+                if rareTags == .skip { throw ProbeError.rareClass(name: labels.names[t], found: c, needed: largest, shots: String(largest)) }
+                throw ProbeError.tooFewTrainingRows(name: labels.names[t], found: c, needed: largest, shots: String(largest))
+            }
         }
         if shots.contains(.count(0)) && base.isEmpty { throw ProbeError.zeroShotsWithoutBase }
-        func check(_ rows: [Int], _ shotsName: String, _ place: String) throws {
+        for sh in shots where keptTags(labels: labels, train: train, base: base, shots: sh).isEmpty {
+            throw ProbeError.allTagsSkipped(shots: sh.description)
+        }
+        func check(_ rows: [Int], _ sh: Shots, _ place: String) throws {
+            let kept = Set(keptTags(labels: labels, train: train, base: base, shots: sh))
             let c = labels.counts(in: rows)
-            for (t, k) in c.enumerated() where k == 0 {
-                throw ProbeError.tooFewTrainingRows(name: labels.names[t], found: 0, needed: 1, shots: shotsName)
+            for (t, k) in c.enumerated() where k == 0 && kept.contains(t) {
+                throw ProbeError.tooFewTrainingRows(name: labels.names[t], found: 0, needed: 1, shots: sh.description)
             }
             if labels.isMultiLabel {
-                for (t, k) in c.enumerated() where k == rows.count { throw ProbeError.oneClass(name: labels.names[t], where: place) }
+                for (t, k) in c.enumerated() where k == rows.count && kept.contains(t) { throw ProbeError.oneClass(name: labels.names[t], where: place) }
             }
         }
-        try check(base + train, "all", "the training split")
-        if shots.contains(.count(0)) { try check(base, "0", "the base rows") }
+        // The final probe fits every training row, whether or not "all" is among the shots.
+        if keptTags(labels: labels, train: train, base: base, shots: .all).isEmpty { throw ProbeError.allTagsSkipped(shots: "all") }
+        try check(base + train, .all, "the training split")
+        if shots.contains(.count(0)) { try check(base, .count(0), "the base rows") }
     }
 
     /// The seed of run (shots, s): a fixed mix of the base seed, N and s.
@@ -181,24 +241,37 @@ public struct NShotProtocol: Sendable {
         return seed &* 0x9E37_79B9_7F4A_7C15 ^ (n &* 0xBF58_476D_1CE4_E5B9) ^ (UInt64(s) &* 0x94D0_49BB_1331_11EB)
     }
 
-    /// One run: base rows plus a draw from the `train` pool (every pool row for .all, none for
-    /// 0), fit, score on `test`. Returns the metrics and training rows.
-    public func runOnce(x: DenseMatrix, labels: ProbeLabels, train: [Int], test: [Int], base: [Int] = [], shots: Shots,
-                        seedIndex s: Int) throws -> (metrics: RankingMetrics.Averages, trainRows: [Int]) {
+    /// The training set of run (shots, s): base rows plus a draw from the `train` pool (every
+    /// pool row for .all, none for 0) over the kept tags, and the fit options (fold seed).
+    public func plan(labels: ProbeLabels, train: [Int], base: [Int] = [], shots: Shots, seedIndex s: Int) throws -> RunPlan {
         var rng = SeededGenerator(seed: runSeed(shots, s))
+        let tags = keptTags(labels: labels, train: train, base: base, shots: shots)
+        let fitted = tags.count == labels.names.count ? labels : labels.selectingTags(tags)
         let drawn: [Int]
         switch shots {
         case .all: drawn = train
         case .count(0): drawn = []
-        case .count(let n): drawn = try NShotSampler.sample(labels: labels, pool: train, shots: n, base: base, using: &rng).rows
+        case .count(let n): drawn = try NShotSampler.sample(labels: fitted, pool: train, shots: n, base: base, using: &rng).rows
         }
-        let rows = (base + drawn).sorted()
         var opts = options
         opts.seed = rng.next()
         opts.workers = 1
-        let probe = try LinearProbe.fit(x: x.selecting(rows: rows), labels: labels.selecting(rows), options: opts)
-        let p = probe.probabilities(x.selecting(rows: test))
-        return (RankingMetrics.averages(labels: labels.selecting(test).indicator, scores: p), rows)
+        return RunPlan(shots: shots, seedIndex: s, rows: (base + drawn).sorted(), tags: tags, options: opts)
+    }
+
+    /// Every run of the protocol, in `run`'s order (shots, then seed).
+    public func plans(labels: ProbeLabels, train: [Int], base: [Int] = []) throws -> [RunPlan] {
+        try shots.flatMap { sh in try (0..<(sh.isDeterministicDraw ? 1 : seeds)).map { try plan(labels: labels, train: train, base: base, shots: sh, seedIndex: $0) } }
+    }
+
+    /// One run: `plan`, fit, score on `test` over the kept tags. Returns the metrics and training rows.
+    public func runOnce(x: DenseMatrix, labels: ProbeLabels, train: [Int], test: [Int], base: [Int] = [], shots: Shots,
+                        seedIndex s: Int) throws -> (metrics: RankingMetrics.Averages, trainRows: [Int]) {
+        let p = try plan(labels: labels, train: train, base: base, shots: shots, seedIndex: s)
+        let fitted = p.tags.count == labels.names.count ? labels : labels.selectingTags(p.tags)
+        let probe = try LinearProbe.fit(x: x.selecting(rows: p.rows), labels: fitted.selecting(p.rows), options: p.options)
+        let probabilities = probe.probabilities(x.selecting(rows: test))
+        return (RankingMetrics.evaluate(labels: fitted.selecting(test), probabilities: probabilities), p.rows)
     }
 
     /// Every shots value: `seeds` runs (one for "all" and 0), summarised. Runs are independent and
@@ -221,7 +294,9 @@ public struct NShotProtocol: Sendable {
             return ShotSummary(shots: shots[k].description, runs: results.count,
                                macroROCAUC: MeanStd(results.map(\.macroROCAUC)), microROCAUC: MeanStd(results.map(\.microROCAUC)),
                                macroPRAUC: MeanStd(results.map(\.macroAP)), microPRAUC: MeanStd(results.map(\.microAP)),
-                               trainRows: sizes.reduce(0, +) / Double(sizes.count))
+                               balancedAccuracy: MeanStd(results.map(\.balancedAccuracy)),
+                               trainRows: sizes.reduce(0, +) / Double(sizes.count),
+                               skippedTags: skippedTags(labels: labels, train: train, base: base, shots: shots[k]).map { labels.names[$0.tag] })
         }
     }
 }

@@ -29,6 +29,10 @@ public enum ProbeError: Error, CustomStringConvertible, Equatable, Sendable {
     case featureWidth(path: String, found: Int, expected: Int)
     /// A tag or class with too few training rows for the requested number of shots.
     case tooFewTrainingRows(name: String, found: Int, needed: Int, shots: String)
+    /// A single-label class with too few training rows under --rare-tags skip (classes cannot be skipped).
+    case rareClass(name: String, found: Int, needed: Int, shots: String)
+    /// --rare-tags skip would leave no tag to fit for a shots value.
+    case allTagsSkipped(shots: String)
     /// A tag that is positive (or negative) in every training row, so no classifier can be fitted.
     case oneClass(name: String, where: String)
     /// Fewer than two classes in a single-label table.
@@ -68,6 +72,12 @@ public enum ProbeError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(p): found \(found) features per row; expected \(expected), as the probe was fitted"
         case .tooFewTrainingRows(let name, let found, let needed, let shots):
             return "'\(name)': found \(found) positive training rows; expected at least \(needed) for \(shots) shots"
+        case .rareClass(let name, let found, let needed, let shots):
+            return "'\(name)': found \(found) training rows; expected at least \(needed) for \(shots) shots "
+                + "(--rare-tags skip leaves out multi-label tags only: a single-label probe chooses among every class, "
+                + "so dropping one would change the task and leave its test rows unscorable; lower --shots)"
+        case .allTagsSkipped(let shots):
+            return "--rare-tags skip: every tag has too few training positives for \(shots) shots; expected at least one tag to fit (lower --shots)"
         case .oneClass(let name, let w):
             return "'\(name)': only one class in \(w); expected both positive and negative rows"
         case .tooFewClasses(let p, let found):

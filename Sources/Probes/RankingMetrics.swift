@@ -49,6 +49,8 @@ public enum RankingMetrics {
         public var microROCAUC: Double?
         public var macroAP: Double?
         public var microAP: Double?
+        /// Balanced accuracy of the hard predictions (BalancedAccuracy.swift); set by `evaluate`.
+        public var balancedAccuracy: Double? = nil
     }
 
     /// roc_auc_score / average_precision_score with average="macro" and "micro" on [N, T]

@@ -11,8 +11,8 @@ import Tokenization
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Benchmarks measured side by side: spm_encode and python sentencepiece, librosa and whisper's front end, numpy and ONNX Runtime.",
-        subcommands: [BenchTokenize.self, BenchLogMel.self, BenchKernels.self, BenchEncoder.self, BenchTrain.self])
+        abstract: "Benchmarks measured side by side: spm_encode and python sentencepiece, librosa and whisper's front end, numpy and ONNX Runtime, scikit-learn probes.",
+        subcommands: [BenchTokenize.self, BenchLogMel.self, BenchKernels.self, BenchEncoder.self, BenchTrain.self, BenchProbe.self])
 }
 
 /// Common bench options.

@@ -9,6 +9,8 @@ import Foundation
 import Probes
 import TensorCore
 
+extension RareTagPolicy: ExpressibleByArgument {}
+
 struct Probe: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "probe",
@@ -82,7 +84,12 @@ struct ProbeFit: ParsableCommand {
             standardised on the training rows. C (sklearn's LogisticRegression C) is --l2, or chosen by stratified \
             k-fold CV over 1e-3…1e2 when each class has ≥ 3 rows per fold, else 1.0. The report directory gets \
             report.md, plot.svg, metrics.json and probe.json (probe-NAME.json per set when there are several), \
-            the probe being fitted on all training rows (base + train).
+            the probe being fitted on all training rows (base + train). Metrics: macro/micro ROC-AUC and PR-AUC, and \
+            balanced accuracy (single-label: of the argmax class; multi-label: per tag at p > 0.5, mean over tags). \
+            A tag with fewer training (pool) positives than a shots value fails the run (--rare-tags fail), or with \
+            --rare-tags skip is left out of that shots value's fits and metrics, with a note on stderr and in \
+            report.md/metrics.json (skipped_tags); rows positive only for left-out tags then count as rows with no tag. \
+            Single-label classes are never skipped.
             """)
 
     @Option(help: "Feature matrix .npy [rows, features] (float32 or float64); repeat for several feature sets.")
@@ -107,6 +114,8 @@ struct ProbeFit: ParsableCommand {
     var testFraction: Double = 0.25
     @Option(help: "Report directory (replaced if it exists).")
     var report: String
+    @Option(help: "fail | skip: a multi-label tag with fewer training positives than the shots fails the run, or is left out of that shots value.")
+    var rareTags: RareTagPolicy = .fail
 
     func validate() throws {
         if !names.isEmpty && names.count != features.count {
@@ -132,11 +141,20 @@ struct ProbeFit: ParsableCommand {
         let split = try table.splits(testFraction: testFraction, seed: seed)
         let (base, train, test) = (split.base, split.train, split.test)
         let options = ProbeFitOptions(C: l2, classWeight: ClassWeight(rawValue: classWeight)!, seed: seed)
-        let nshot = NShotProtocol(shots: shotList, seeds: seeds, seed: seed, options: options)
+        let nshot = NShotProtocol(shots: shotList, seeds: seeds, seed: seed, options: options, rareTags: rareTags)
         try nshot.validate(labels: table.labels, train: train, base: base)
         if !table.ignoredColumns.isEmpty {  // once, after every input check
             FileHandle.standardError.write(Data("note: \(labels): ignoring metadata column(s) \(table.ignoredColumns.joined(separator: ", "))\n".utf8))
         }
+        for sh in shotList + (shotList.contains(.all) ? [] : [.all]) {
+            let skipped = nshot.skippedTags(labels: table.labels, train: train, base: base, shots: sh)
+            if skipped.isEmpty { continue }
+            let list = skipped.map { "'\(table.labels.names[$0.tag])' (\($0.reason))" }.joined(separator: ", ")
+            let what = shotList.contains(sh) ? "\(sh) shots" : "the probe fitted on all training rows"
+            FileHandle.standardError.write(Data("note: --rare-tags skip: leaving out of \(what): \(list)\n".utf8))
+        }
+        let finalTags = nshot.keptTags(labels: table.labels, train: train, base: base, shots: .all)
+        let finalLabels = finalTags.count == table.labels.names.count ? table.labels : table.labels.selectingTags(finalTags)
 
         let progress = Progress("probe fit", total: nshot.runCount * matrices.count)
         var results = [FeatureSetResult](), probes = [LinearProbe]()
@@ -146,13 +164,13 @@ struct ProbeFit: ParsableCommand {
             var final = options
             final.workers = Parallel.defaultWorkers
             let all = split.allTraining
-            probes.append(try LinearProbe.fit(x: x.selecting(rows: all), labels: table.labels.selecting(all), options: final))
+            probes.append(try LinearProbe.fit(x: x.selecting(rows: all), labels: finalLabels.selecting(all), options: final))
         }
         let rep = ProbeReport(task: table.labels.isMultiLabel ? "multi-label" : "single-label", labels: table.labels.names,
                               shots: shotList, seeds: seeds, seed: seed, classWeight: options.classWeight, C: l2,
                               trainRows: train.count, testRows: test.count, baseRows: base.count,
                               splitSource: table.split == nil ? "seeded stratified split, test fraction \(testFraction)" : "split column",
-                              results: results)
+                              rareTags: rareTags, results: results)
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         var files: [(String, Data)] = [("metrics.json", try rep.json()), ("report.md", Data(rep.markdown().utf8)),

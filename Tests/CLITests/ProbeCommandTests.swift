@@ -1,7 +1,8 @@
 // `crosstalk probe fit|predict` as a user runs them: a small generated multi-label and
 // single-label dataset written into a temp dir, the report directory's files, metrics.json's
-// keys, predictions as CSV, one-line errors that leave no report directory behind, --ignore-columns,
-// and `eeg features` → `probe fit` end to end on one real eeg_notebooks recording.
+// keys (balanced accuracy included), predictions as CSV, one-line errors that leave no report
+// directory behind, --ignore-columns, --rare-tags fail|skip, and `eeg features` → `probe fit` end
+// to end on one real eeg_notebooks recording.
 import AudioFeatures
 import Foundation
 import XCTest
@@ -48,7 +49,7 @@ final class ProbeCommandTests: XCTestCase {
         for (_, byShots) in sets {
             XCTAssertEqual(Set(byShots.keys), ["1", "5", "all"])
             for (_, s) in byShots {
-                for key in ["macro_roc_auc", "micro_roc_auc", "macro_pr_auc", "micro_pr_auc"] {
+                for key in ["macro_roc_auc", "micro_roc_auc", "macro_pr_auc", "micro_pr_auc", "balanced_accuracy"] {
                     let m = try XCTUnwrap(s[key] as? [String: Double], key)
                     XCTAssertNotNil(m["mean"]); XCTAssertNotNil(m["std"])
                 }
@@ -58,6 +59,9 @@ final class ProbeCommandTests: XCTestCase {
         XCTAssertGreaterThan(allAUC, 0.8)
         let md = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
         XCTAssertTrue(md.contains("| shots |") && md.contains("## full") && md.contains("## two"), md)
+        XCTAssertTrue(md.contains("| balanced accuracy |") && md.contains("at p > 0.5"), md)
+        XCTAssertEqual(metrics["rare_tags"] as? String, "fail")
+        XCTAssertEqual((metrics["skipped_tags"] as? [String: Any])?.count, 0)
         let svg = try String(contentsOfFile: out + "/plot.svg", encoding: .utf8)
         XCTAssertTrue(svg.hasPrefix("<svg") && svg.contains("polyline"), svg)
 
@@ -151,6 +155,52 @@ final class ProbeCommandTests: XCTestCase {
         let badProbe = try table("probe.json", "{\"format\": 1}")
         assertOneLineError(try CLI.run(["probe", "predict", "--probe", badProbe, "--features", x]),
                            contains: ["\(badProbe): not a probe file"])
+    }
+
+    func testRareTagsFailOrSkipWithANote() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (x, y) = try writeDataset(dir, split: true)
+        // 'calm' positive in three train rows (data rows 1–3) and one test row (4) only.
+        var lines = try String(contentsOfFile: y, encoding: .utf8).split(separator: "\n").map(String.init)
+        for k in 1..<lines.count {
+            var f = lines[k].split(separator: ",").map(String.init)
+            f[4] = (2...5).contains(k) ? "1" : "0"
+            lines[k] = f.joined(separator: ",")
+        }
+        let rare = dir.appendingPathComponent("rare.csv").path
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: rare))
+        let out = dir.appendingPathComponent("rep").path
+        func fit(_ extra: [String]) throws -> CLIResult {
+            try CLI.run(["probe", "fit", "--features", x, "--labels", rare, "--shots", "2,5,all", "--seeds", "2", "--l2", "1", "--report", out] + extra)
+        }
+        assertOneLineError(try fit([]), contains: ["'calm': found 3 positive training rows; expected at least 5 for 5 shots"])
+        assertOneLineError(try fit(["--rare-tags", "fail"]), contains: ["'calm': found 3 positive training rows"])
+        let r = try fit(["--rare-tags", "skip"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("note: --rare-tags skip: leaving out of 5 shots: 'calm' (3 positive training rows, 5 needed)"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("leaving out of 2 shots"), r.stderr)
+        let metrics = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/metrics.json"))) as? [String: Any])
+        XCTAssertEqual(metrics["rare_tags"] as? String, "skip")
+        XCTAssertEqual(metrics["skipped_tags"] as? [String: [String]], ["5": ["calm"]])
+        let sets = try XCTUnwrap(metrics["feature_sets"] as? [String: [String: [String: Any]]])
+        XCTAssertEqual(sets["x"]?["5"]?["skipped_tags"] as? [String], ["calm"])
+        XCTAssertEqual(sets["x"]?["2"]?["skipped_tags"] as? [String], [])
+        let md = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+        XCTAssertTrue(md.contains("per shots value: 5: calm."), md)
+        let probe = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/probe.json"))) as? [String: Any])
+        XCTAssertEqual(probe["names"] as? [String], ["rock", "jazz", "calm"], "the full fit keeps 'calm' (it has positives)")
+        let bad = try fit(["--rare-tags", "maybe"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("'maybe'") && bad.stderr.contains("--rare-tags"), bad.stderr)
+        // Single-label: a class cannot be skipped; the error says why.
+        var single = ["label"], data = [Float]()
+        for i in 0..<40 { single.append(i < 3 ? "rare" : ["a", "b"][i % 2]); data += [Float(i % 2), Float(i % 7)] }
+        let xs = dir.appendingPathComponent("xs.npy").path, ys = dir.appendingPathComponent("ys.csv").path
+        try NPY.write(FeatureMatrix(rows: 40, cols: 2, data: data), to: xs)
+        try Data((single.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: ys))
+        assertOneLineError(try CLI.run(["probe", "fit", "--features", xs, "--labels", ys, "--shots", "5", "--seeds", "1", "--rare-tags", "skip", "--report", out]),
+                           contains: ["'rare': found", "for 5 shots (--rare-tags skip leaves out multi-label tags only"])
     }
 
     func testIgnoreColumnsAndFloat64Features() throws {

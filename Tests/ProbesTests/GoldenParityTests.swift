@@ -1,6 +1,8 @@
 // Probes against scikit-learn 1.9.1 (golden file from Scripts/golden/gen_probe_golden.py):
-// roc_auc_score / average_precision_score to 1e-6, and StandardScaler + LogisticRegression(lbfgs)
-// fits — scaler, coefficients, intercepts, test probabilities (1e-4) and test ROC-AUC (±0.005).
+// roc_auc_score / average_precision_score to 1e-6, balanced_accuracy_score to 1e-12 (pairs,
+// argmax of probabilities, multi-label mean at p > 0.5), and StandardScaler + LogisticRegression(lbfgs)
+// fits — scaler, coefficients, intercepts, test probabilities (1e-4), test ROC-AUC (±0.005) and
+// the balanced accuracy of sklearn's predict() (1e-12).
 import Foundation
 import Probes
 import XCTest
@@ -66,6 +68,45 @@ final class GoldenParityTests: XCTestCase {
         XCTAssertEqual(a.macroROCAUC, 1.0)   // the second column has no positive and is left out
     }
 
+    func testBalancedAccuracyMatchesSklearn() throws {
+        let g = try XCTUnwrap(try golden()["balanced_accuracy"] as? [String: Any])
+        let pairs = try XCTUnwrap(g["pairs"] as? [[String: Any]]), argmax = try XCTUnwrap(g["argmax"] as? [[String: Any]])
+        let multi = try XCTUnwrap(g["multilabel"] as? [[String: Any]])
+        XCTAssertGreaterThanOrEqual(pairs.count, 15); XCTAssertGreaterThanOrEqual(argmax.count, 5); XCTAssertGreaterThanOrEqual(multi.count, 5)
+        var worst = 0.0
+        func check(_ mine: Double?, _ c: [String: Any], file: StaticString = #filePath, line: UInt = #line) throws {
+            let name = c["name"] as? String ?? "?"
+            let ref = try XCTUnwrap(c["balanced_accuracy"] as? Double, name, file: file, line: line)
+            let m = try XCTUnwrap(mine, name, file: file, line: line)
+            XCTAssertEqual(m, ref, accuracy: 1e-12, name, file: file, line: line)
+            worst = max(worst, abs(m - ref))
+        }
+        for c in pairs {
+            try check(RankingMetrics.balancedAccuracy(truth: Self.ints(c["y_true"]), predicted: Self.ints(c["y_pred"])), c)
+        }
+        for c in argmax {
+            try check(RankingMetrics.balancedAccuracy(truth: Self.ints(c["y_true"]), probabilities: Self.matrix(c["proba"])), c)
+            // The protocol's entry point gives the same for a single-label table.
+            let y = Self.ints(c["y_true"]), p = Self.matrix(c["proba"])
+            let labels = ProbeLabels.singleLabel(classes: (0..<p[0].count).map { "c\($0)" }, y: y)
+            try check(RankingMetrics.evaluate(labels: labels, probabilities: p).balancedAccuracy, c)
+        }
+        for c in multi {
+            let y = Self.matrix(c["y_true"]).map { $0.map { $0 == 1 } }, s = Self.matrix(c["y_score"])
+            try check(RankingMetrics.macroBalancedAccuracy(labels: y, scores: s), c)
+            let labels = ProbeLabels.multiLabel(tags: (0..<y[0].count).map { "t\($0)" }, y: y)
+            try check(RankingMetrics.evaluate(labels: labels, probabilities: s).balancedAccuracy, c)
+        }
+        print("balanced accuracy: max |Δ| vs sklearn \(worst) over \(pairs.count + argmax.count + multi.count) cases")
+    }
+
+    func testBalancedAccuracyEdges() {
+        XCTAssertNil(RankingMetrics.balancedAccuracy(truth: [], predicted: []))
+        XCTAssertNil(RankingMetrics.binaryBalancedAccuracy(labels: [true, true], scores: [0.9, 0.1]))
+        XCTAssertEqual(RankingMetrics.binaryBalancedAccuracy(labels: [true, false], scores: [0.5, 0.4]), 0.5, "0.5 is not above the threshold")
+        XCTAssertEqual(RankingMetrics.argmax([0.2, 0.4, 0.4]), 1, "first maximum, as np.argmax")
+    }
+
     func testLogisticRegressionMatchesSklearn() throws {
         let cases = try XCTUnwrap(try golden()["logistic"] as? [[String: Any]])
         XCTAssertGreaterThanOrEqual(cases.count, 30)
@@ -115,6 +156,11 @@ final class GoldenParityTests: XCTestCase {
             }
             let refAUC = try XCTUnwrap(c["test_roc_auc"] as? Double)
             XCTAssertEqual(auc, refAUC, accuracy: 0.005, name)
+            // Hard predictions: argmax (binary, multinomial) or p > 0.5 per tag (ovr) against sklearn's predict().
+            let testLabels: ProbeLabels = kind == "ovr" ? .multiLabel(tags: (0..<k).map { "t\($0)" }, y: yTest)
+                                                         : .singleLabel(classes: (0..<k).map { "c\($0)" }, y: Self.ints(c["y_test"]))
+            let bacc = try XCTUnwrap(RankingMetrics.evaluate(labels: testLabels, probabilities: p).balancedAccuracy, name)
+            XCTAssertEqual(bacc, try XCTUnwrap(c["test_balanced_accuracy"] as? Double, name), accuracy: 1e-12, "\(name) balanced accuracy")
             worstCoef = max(worstCoef, dCoef); worstProba = max(worstProba, dP); worstAUC = max(worstAUC, abs(auc - refAUC))
             worstRef = max(worstRef, c["lbfgs_vs_newton_cholesky_max_abs"] as? Double ?? 0)
         }

@@ -78,6 +78,77 @@ final class NShotTests: XCTestCase {
         XCTAssertEqual(a[2].trainRows, c[2].trainRows)
     }
 
+    // MARK: balanced accuracy and rare tags
+
+    func testSummariesCarryBalancedAccuracy() throws {
+        let (x, labels) = Self.multiLabelData()
+        let proto = NShotProtocol(shots: [.count(5), .all], seeds: 2, seed: 1, options: ProbeFitOptions(C: 1))
+        let r = try proto.run(x: x, labels: labels, train: Array(0..<180), test: Array(180..<240))
+        let all = try XCTUnwrap(r[1].balancedAccuracy.mean)
+        XCTAssertGreaterThan(all, 0.6, "the tags are learnable from x")
+        XCTAssertLessThanOrEqual(all, 1)
+        XCTAssertNotNil(r[0].balancedAccuracy.std)
+        XCTAssertEqual(r.map(\.skippedTags), [[], []])
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: JSONEncoder().encode(r[0])) as? [String: Any])
+        XCTAssertNotNil(json["balanced_accuracy"] as? [String: Double])
+        XCTAssertEqual(json["skipped_tags"] as? [String], [])
+    }
+
+    /// multiLabelData plus a fifth tag "rare", positive in rows 0, 1, 2 (pool) and 200 (test) only.
+    static func withRareTag() -> (DenseMatrix, ProbeLabels) {
+        let (x, labels) = multiLabelData()
+        guard case .multiLabel(let tags, let y) = labels else { fatalError("multi-label expected") }
+        return (x, .multiLabel(tags: tags + ["rare"], y: y.enumerated().map { i, row in row + [[0, 1, 2, 200].contains(i)] }))
+    }
+
+    func testRareTagsSkipLeavesTheTagOutOfThatShotsValueOnly() throws {
+        let (x, labels) = Self.withRareTag()
+        let train = Array(0..<180), test = Array(180..<240)
+        let fail = NShotProtocol(shots: [.count(2), .count(5), .all], seeds: 2, seed: 3, options: ProbeFitOptions(C: 1))
+        XCTAssertThrowsError(try fail.run(x: x, labels: labels, train: train, test: test)) {
+            XCTAssertEqual($0 as? ProbeError, .tooFewTrainingRows(name: "rare", found: 3, needed: 5, shots: "5"))
+        }
+        var skip = fail
+        skip.rareTags = .skip
+        XCTAssertEqual(skip.skippedTags(labels: labels, train: train, shots: .count(5)).map(\.tag), [4])
+        XCTAssertEqual(skip.skippedTags(labels: labels, train: train, shots: .count(5)).first?.reason, "3 positive training rows, 5 needed")
+        XCTAssertEqual(skip.keptTags(labels: labels, train: train, shots: .count(2)), [0, 1, 2, 3, 4])
+        let r = try skip.run(x: x, labels: labels, train: train, test: test)
+        XCTAssertEqual(r.map(\.skippedTags), [[], ["rare"], []])
+        // 5 shots with "rare" left out = 5 shots on a table without it (same draws, fits and metrics).
+        let without = try fail.run(x: x, labels: labels.selectingTags([0, 1, 2, 3]), train: train, test: test)
+        XCTAssertEqual(r[1].macroROCAUC, without[1].macroROCAUC)
+        XCTAssertEqual(r[1].balancedAccuracy, without[1].balancedAccuracy)
+        XCTAssertEqual(r[1].trainRows, without[1].trainRows)
+        XCTAssertNotEqual(r[0].macroROCAUC, without[0].macroROCAUC, "2 shots still fit and score 'rare'")
+        // With no rare tag, skip changes nothing.
+        XCTAssertEqual(try skip.run(x: x, labels: labels.selectingTags([0, 1, 2, 3]), train: train, test: test), without)
+        // The report lists what was left out.
+        let rep = ProbeReport(task: "multi-label", labels: labels.names, shots: skip.shots, seeds: 2, seed: 3, classWeight: .none, C: 1,
+                              trainRows: 180, testRows: 60, splitSource: "test", rareTags: .skip,
+                              results: [FeatureSetResult(name: "x", features: "x.npy", summaries: r)])
+        XCTAssertEqual(rep.skippedTags, ["5": ["rare"]])
+        XCTAssertEqual(rep.rareTags, "skip")
+        XCTAssertTrue(rep.markdown().contains("per shots value: 5: rare."), rep.markdown())
+        XCTAssertTrue(rep.markdown().contains("| balanced accuracy |"))
+        XCTAssertTrue(rep.svg().contains("balanced accuracy vs shots"))
+    }
+
+    func testRareTagsSkipStillFailsForClassesAndWhenNothingIsLeft() throws {
+        var rng = SeededGenerator(seed: 3)
+        let y = (0..<60).map { $0 < 4 ? 2 : rng.nextInt(below: 2) }
+        let single = ProbeLabels.singleLabel(classes: ["a", "b", "c"], y: y)
+        let proto = NShotProtocol(shots: [.count(5)], seeds: 1, seed: 0, options: ProbeFitOptions(C: 1), rareTags: .skip)
+        XCTAssertThrowsError(try proto.validate(labels: single, train: Array(0..<60))) { e in
+            XCTAssertEqual(e as? ProbeError, .rareClass(name: "c", found: 4, needed: 5, shots: "5"))
+            XCTAssertTrue("\(e)".hasPrefix("'c': found 4 training rows; expected at least 5 for 5 shots (--rare-tags skip leaves out multi-label tags only"), "\(e)")
+        }
+        let multi = ProbeLabels.multiLabel(tags: ["p", "q"], y: (0..<20).map { [$0 < 2, $0 == 5] })
+        XCTAssertThrowsError(try proto.validate(labels: multi, train: Array(0..<20))) {
+            XCTAssertEqual($0 as? ProbeError, .allTagsSkipped(shots: "5"))
+        }
+    }
+
     func testProbeJSONRoundTripAndPredictions() throws {
         let (x, labels) = Self.multiLabelData(rows: 120)
         let probe = try LinearProbe.fit(x: x, labels: labels, options: ProbeFitOptions(C: 0.5, classWeight: .balanced))
