@@ -52,8 +52,15 @@ public enum MarkupProjection {
 
     static let entities: [String: String] = ["amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "nbsp": " "]
 
+    /// Languages whose tokenisers (and gold corpora, e.g. Europarl NER it) split an elided article
+    /// or preposition from its word: Italian "dell'Unione" → "dell'" "Unione", French "l'eau".
+    public static let elidingLanguages: Set<String> = ["it", "ita", "fr", "fra", "fre", "ca", "cat", "oc", "oci"]
+
     /// Words and BIO tags of one translated line, and how many spans had their pieces joined.
-    public static func parse(_ line: String, sentence: Int = 1, file: String = "<translation>") throws -> (tokens: [String], tags: [String], joinedPieces: Int) {
+    /// `splitElisions`: an apostrophe between two letters ends a word ("l'", "eau"), and an elided
+    /// word that opens a span ("L'" of "L'Avvocato Generale") is left out of the span.
+    public static func parse(_ line: String, sentence: Int = 1, file: String = "<translation>",
+                             splitElisions: Bool = false) throws -> (tokens: [String], tags: [String], joinedPieces: Int) {
         // Characters of the text with the span (class, id) they are inside.
         var chars = [(Character, Int?)]()
         var classes = [Int: String]()
@@ -121,6 +128,12 @@ public enum MarkupProjection {
                     k += 1
                     continue
                 }
+                if splitElisions && (c == "'" || c == "\u{2019}") && (word.last?.isLetter ?? false) && chars[k + 1].0.isLetter {
+                    word.append(c)
+                    flush()
+                    k += 1
+                    continue
+                }
             }
             if word.isEmpty { wordOwner = o }
             word.append(c)
@@ -136,6 +149,13 @@ public enum MarkupProjection {
                 ranges[o] = r.lowerBound..<(w + 1)
             } else {
                 ranges[o] = w..<(w + 1)
+            }
+        }
+        if splitElisions {
+            for (id, r) in ranges where r.count > 1 {
+                if let last = tokens[r.lowerBound].last, last == "'" || last == "\u{2019}" {
+                    ranges[id] = (r.lowerBound + 1)..<r.upperBound
+                }
             }
         }
         var tags = [String](repeating: "O", count: tokens.count)

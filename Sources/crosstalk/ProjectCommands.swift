@@ -541,8 +541,11 @@ struct ProjectTranslate: ParsableCommand {
             progress.advance(by: part.count)
         }
         var carried = 0, sourceSpans = 0, joined = 0
+        // The target language: the second code of "en-it", or the last part of a mode ("spa-ita").
+        let target = pair.split(separator: "-").last.map { String($0).lowercased() } ?? ""
+        let splitElisions = MarkupProjection.elidingLanguages.contains(target)
         let sentences: [CoNLLSentence] = try zip(src, out).enumerated().map { i, pair in
-            let r = try MarkupProjection.parse(pair.1, sentence: i + 1, file: output)
+            let r = try MarkupProjection.parse(pair.1, sentence: i + 1, file: output, splitElisions: splitElisions)
             sourceSpans += BIO.spans(pair.0.tags).count
             carried += BIO.spans(r.tags).count
             joined += r.joinedPieces

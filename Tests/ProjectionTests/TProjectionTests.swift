@@ -188,6 +188,17 @@ final class MarkupTests: XCTestCase {
             XCTAssertTrue("\(e)".contains("out.conll: sentence 3"), "\(e)")
         }
     }
+
+    func testElisionsSplitForItalianAndLeaveSpans() throws {
+        // Apertium spa-ita put the elided article inside the span: "L'Avvocato Generale".
+        let line = #"<b class="PER" id="e0">L'Avvocato Generale</b> dell'<b class="ORG" id="e1">Unione</b> all’estero, l'<b class="LOC" id="e2">Italia</b>"#
+        let r = try MarkupProjection.parse(line, splitElisions: true)
+        XCTAssertEqual(r.tokens, ["L'", "Avvocato", "Generale", "dell'", "Unione", "all’", "estero", ",", "l'", "Italia"])
+        XCTAssertEqual(r.tags, ["O", "B-PER", "I-PER", "O", "B-ORG", "O", "O", "O", "O", "B-LOC"])
+        XCTAssertEqual(try MarkupProjection.parse(#"<b class="X" id="e0">l'Italia</b>"#, splitElisions: true).tags, ["O", "B-X"])
+        // Without the flag (English, Spanish targets) the apostrophe stays inside the word.
+        XCTAssertEqual(try MarkupProjection.parse(#"<b class="PER" id="e0">O'Neill</b> don't"#).tokens, ["O'Neill", "don't"])
+    }
 }
 
 final class ApertiumTests: XCTestCase {
