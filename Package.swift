@@ -61,7 +61,7 @@ let package = Package(
                 swiftSettings: optimizedInDebug),
         .target(name: "Projection", dependencies: ["Models", "TensorCore", "Tokenization", "Corpora", "Evaluation", "Probes"],
                 swiftSettings: optimizedInDebug),
-        .target(name: "Probes", dependencies: ["TensorCore"], swiftSettings: optimizedInDebug),
+        .target(name: "Probes", dependencies: ["TensorCore", "AudioFeatures"], swiftSettings: optimizedInDebug),
         // Signals plans FFTW in double precision (libfftw3, same Debian package as fftw3f) for scipy parity.
         .target(name: "Signals", dependencies: ["AudioFeatures", "CFFTW"], swiftSettings: optimizedInDebug,
                 linkerSettings: [.linkedLibrary("fftw3")]),

@@ -69,6 +69,47 @@ public enum NPY {
 
     /// Parses .npy bytes; `path` only labels errors.
     public static func decode(_ bytes: [UInt8], path: String = "<bytes>") throws -> (shape: [Int], data: [Float]) {
+        let (shape, width, start) = try layout(bytes, path: path)
+        let count = shape.reduce(1, *)
+        var data = [Float](repeating: 0, count: count)
+        bytes.withUnsafeBytes { raw in
+            let p = raw.baseAddress! + start
+            if width == 4 {
+                for i in 0..<count {
+                    data[i] = Float(bitPattern: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+                }
+            } else {
+                for i in 0..<count {
+                    data[i] = Float(Double(bitPattern: UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
+                }
+            }
+        }
+        return (shape, data)
+    }
+
+    /// Parses .npy bytes keeping float64 precision ('<f4' values widened, '<f8' kept).
+    public static func decodeFloat64(_ bytes: [UInt8], path: String = "<bytes>") throws -> (shape: [Int], data: [Double]) {
+        let (shape, width, start) = try layout(bytes, path: path)
+        let count = shape.reduce(1, *)
+        var data = [Double](repeating: 0, count: count)
+        bytes.withUnsafeBytes { raw in
+            let p = raw.baseAddress! + start
+            if width == 4 {
+                for i in 0..<count {
+                    data[i] = Double(Float(bitPattern: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))))
+                }
+            } else {
+                for i in 0..<count {
+                    data[i] = Double(bitPattern: UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))
+                }
+            }
+        }
+        return (shape, data)
+    }
+
+    /// The validated header: shape, element width (4 or 8) and where the data starts; the data
+    /// length is checked against the shape, so decoders may read `shape.product × width` bytes.
+    static func layout(_ bytes: [UInt8], path: String) throws -> (shape: [Int], width: Int, start: Int) {
         func bad(_ why: String) -> AudioError { .badNPY(path: path, reason: why) }
         guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
             throw bad("missing the \\x93NUMPY magic; expected a numpy .npy file")
@@ -122,20 +163,7 @@ public enum NPY {
         guard bytes.count - start == count * width else {
             throw bad("\(bytes.count - start) data bytes for shape \(shape) of '\(descr)'; expected \(count * width)")
         }
-        var data = [Float](repeating: 0, count: count)
-        bytes.withUnsafeBytes { raw in
-            let p = raw.baseAddress! + start
-            if width == 4 {
-                for i in 0..<count {
-                    data[i] = Float(bitPattern: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
-                }
-            } else {
-                for i in 0..<count {
-                    data[i] = Float(Double(bitPattern: UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
-                }
-            }
-        }
-        return (shape, data)
+        return (shape, width, start)
     }
 }
 
