@@ -161,10 +161,12 @@ struct ProbeFit: ParsableCommand {
         for (k, x) in matrices.enumerated() {
             let summaries = try nshot.run(x: x, labels: table.labels, train: train, test: test, base: base) { progress.advance(note: setNames[k]) }
             results.append(FeatureSetResult(name: setNames[k], features: features[k], summaries: summaries))
-            var final = options
+            // The saved probe is the "all" run itself: the same rows and the same CV fold seed, so
+            // `probe predict` on the test rows reproduces the "all" line of the report exactly.
+            let allRun = try nshot.plan(labels: table.labels, train: train, base: base, shots: .all, seedIndex: 0)
+            var final = allRun.options
             final.workers = Parallel.defaultWorkers
-            let all = split.allTraining
-            probes.append(try LinearProbe.fit(x: x.selecting(rows: all), labels: finalLabels.selecting(all), options: final))
+            probes.append(try LinearProbe.fit(x: x.selecting(rows: allRun.rows), labels: finalLabels.selecting(allRun.rows), options: final))
         }
         let rep = ProbeReport(task: table.labels.isMultiLabel ? "multi-label" : "single-label", labels: table.labels.names,
                               shots: shotList, seeds: seeds, seed: seed, classWeight: options.classWeight, C: l2,

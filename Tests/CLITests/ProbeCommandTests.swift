@@ -78,6 +78,36 @@ final class ProbeCommandTests: XCTestCase {
                            contains: ["\(x2): found 2 features per row; expected 5"])
     }
 
+    /// The saved probe is the "all" run: its predictions on the test rows give the macro ROC-AUC that
+    /// metrics.json reports for "all" (the same rows and the same cross-validation folds for C).
+    func testSavedProbeReproducesTheAllLine() throws {
+        let dir = try CLI.tempDir()
+        let (x, y) = try writeDataset(dir, rows: 240, split: true)
+        let gold = try String(contentsOfFile: y, encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
+        let test = gold.indices.filter { gold[$0][1] == "test" }
+        // Several seeds: with a fold seed of its own the final probe picked another C for some of them.
+        for seed in 1...6 {
+            let out = dir.appendingPathComponent("out\(seed)").path
+            let r = try CLI.run(["probe", "fit", "--features", x, "--labels", y, "--shots", "5,all", "--seeds", "2", "--report", out, "--seed", "\(seed)"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let metrics = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/metrics.json"))) as? [String: Any])
+            let sets = try XCTUnwrap(metrics["feature_sets"] as? [String: [String: [String: Any]]])
+            let reported = try XCTUnwrap((sets.values.first?["all"]?["macro_roc_auc"] as? [String: Double])?["mean"])
+            let p = try CLI.run(["probe", "predict", "--probe", out + "/probe.json", "--features", x])
+            XCTAssertEqual(p.status, 0, p.stderr)
+            let probs = p.stdoutText.split(separator: "\n").dropFirst().map { $0.split(separator: ",").map { Double($0)! } }
+            // ROC-AUC as the Mann–Whitney statistic (ties count one half), averaged over the three tags.
+            var sum = 0.0
+            for t in 0..<3 {
+                let pos = test.filter { gold[$0][2 + t] == "1" }.map { probs[$0][t] }, neg = test.filter { gold[$0][2 + t] == "0" }.map { probs[$0][t] }
+                var wins = 0.0
+                for a in pos { for b in neg { wins += a > b ? 1 : (a == b ? 0.5 : 0) } }
+                sum += wins / Double(pos.count * neg.count)
+            }
+            XCTAssertEqual(sum / 3, reported, accuracy: 1e-9, "seed \(seed)")
+        }
+    }
+
     func testSingleLabelWithSplitColumnAndGivenC() throws {
         let dir = try CLI.tempDir()
         var lines = ["split,label"], data = [Float]()
