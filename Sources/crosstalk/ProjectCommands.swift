@@ -425,8 +425,9 @@ struct ProjectFit: ParsableCommand {
         var summary = "rows \(rows); gold spans \(goldSpans), among the shortlisted candidates \(shortlisted) (\(String(format: "%.1f", 100 * Double(shortlisted) / Double(max(1, goldSpans)))) %)\n"
         summary += lines.joined(separator: "\n") + "\n"
         summary += "weights (standardised features):\n"
+        let width = (scorer.features.map(\.count).max() ?? 4) + 2
         for (name, w) in zip(scorer.features + ["bias"], scorer.weights + [scorer.bias]) {
-            summary += "  " + name.padding(toLength: 18, withPad: " ", startingAt: 0) + String(format: "%+.3f", w) + "\n"
+            summary += "  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + String(format: "%+.3f", w) + "\n"
         }
         summary += String(format: "chosen threshold %.2f → ", scorer.threshold) + output + "\n"
         if let holdout {
