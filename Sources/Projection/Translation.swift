@@ -17,7 +17,8 @@ public protocol SpanTranslator: Sendable {
 
 public enum TranslationError: Error, CustomStringConvertible, Equatable, Sendable {
     case notInstalled(String)
-    case noPair(source: String, target: String, available: [String])
+    /// `packages`: Debian packages that provide the pair (from `apt-cache search`), when any were found.
+    case noPair(source: String, target: String, available: [String], packages: [String] = [])
     case failed(mode: String, status: Int32, stderr: String)
     case lineCount(mode: String, sent: Int, received: Int, stderr: String)
 
@@ -25,8 +26,11 @@ public enum TranslationError: Error, CustomStringConvertible, Equatable, Sendabl
         switch self {
         case .notInstalled(let why):
             return "apertium: \(why); expected the `apertium` command and a language-pair package (apt-get install -y apertium apertium-eng-spa)"
-        case let .noPair(source, target, available):
-            return "apertium: no mode translates \(source) into \(target), directly or through one pivot; installed modes: \(available.isEmpty ? "none" : available.joined(separator: ", "))"
+        case let .noPair(source, target, available, packages):
+            let install = packages.isEmpty
+                ? "no Debian package for the pair was found (apt-cache search apertium- lists them)"
+                : "install it with apt-get install -y \(packages.joined(separator: " "))"
+            return "apertium: no mode translates \(source) into \(target), directly or through one pivot; installed modes: \(available.isEmpty ? "none" : available.joined(separator: ", ")); \(install)"
         case let .failed(mode, status, stderr):
             return "apertium \(mode): exited with status \(status): \(stderr.split(separator: "\n").first ?? "")"
         case let .lineCount(mode, sent, received, stderr):
@@ -94,10 +98,27 @@ public struct ApertiumTranslator: SpanTranslator {
         }).first {
             self.modes = chain
         } else {
-            throw TranslationError.noPair(source: source, target: target, available: modes)
+            throw TranslationError.noPair(source: source, target: target, available: modes,
+                                          packages: ApertiumTranslator.debianPackages(source: s, target: t))
         }
         self.format = format
         self.executable = exe
+    }
+
+    /// Debian packages whose name pairs the two languages (`apertium-eng-cat`, `apertium-es-pt`, in
+    /// either order, 639-1 or 639-3 codes), from `apt-cache search --names-only`; empty when
+    /// apt-cache is missing or knows none.
+    public static func debianPackages(source: String, target: String) -> [String] {
+        let aptCache = "/usr/bin/apt-cache"
+        guard FileManager.default.isExecutableFile(atPath: aptCache),
+              let (status, out, _) = try? run(aptCache, ["search", "--names-only", "^apertium-"], input: Data()), status == 0 else { return [] }
+        let s = normalize(source), t = normalize(target)
+        return String(decoding: out, as: UTF8.self).split(separator: "\n").compactMap { line -> String? in
+            guard let name = line.split(separator: " ").first.map(String.init) else { return nil }
+            let parts = name.split(separator: "-").dropFirst().map { normalize(String($0)) }
+            guard parts.count == 2, Set(parts) == Set([s, t]), s != t else { return nil }
+            return name
+        }.sorted()
     }
 
     public init(modes: [String], format: Format = .line, executable: String) {

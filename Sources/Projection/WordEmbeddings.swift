@@ -19,7 +19,8 @@ public enum ProjectionError: Error, CustomStringConvertible, Equatable, Sendable
     /// A setting outside its range, e.g. a layer the model does not have.
     case invalidSetting(name: String, found: String, expected: String)
     /// Two files that must hold the same number of sentences do not.
-    case sentenceCount(file: String, found: Int, otherFile: String, expected: Int)
+    /// `firstUnpaired`: "FILE:LINE", where the first sentence without a counterpart starts.
+    case sentenceCount(file: String, found: Int, otherFile: String, expected: Int, firstUnpaired: String? = nil)
     /// A sentence that is empty where words are needed (`line` is 1-based in `file`).
     case emptySentence(file: String, line: Int)
 
@@ -27,8 +28,9 @@ public enum ProjectionError: Error, CustomStringConvertible, Equatable, Sendable
         switch self {
         case let .invalidSetting(name, found, expected):
             return "\(name): found \(found); expected \(expected)"
-        case let .sentenceCount(file, found, otherFile, expected):
-            return "\(file): found \(found) sentences; expected \(expected), as in \(otherFile) (sentence i of one file must be the translation of sentence i of the other)"
+        case let .sentenceCount(file, found, otherFile, expected, firstUnpaired):
+            let at = firstUnpaired.map { "; the files diverge at sentence \(min(found, expected) + 1), which starts at \($0) and has no counterpart" } ?? ""
+            return "\(file): found \(found) sentences; expected \(expected), as in \(otherFile)\(at) (sentence i of one file must be the translation of sentence i of the other)"
         case let .emptySentence(file, line):
             return "\(file):\(line): found an empty sentence; expected at least one word"
         }

@@ -67,9 +67,32 @@ struct CorpusReadOptions: ParsableArguments {
                              replaceInvalidUTF8: replaceInvalidUTF8)
     }
 
-    /// A source file: the tag in the last column.
+    /// A source file: the tag in the last column. A span may not run on into the next sentence
+    /// (an `I-X` opening a sentence whose predecessor ends inside an X span): projection works one
+    /// sentence pair at a time, so such a span would be cut in two without a word said.
     func readSource(_ path: String) throws -> [CoNLLSentence] {
-        try CoNLLReader.read(path: path, replaceInvalidUTF8: replaceInvalidUTF8)
+        let sentences = try CoNLLReader.read(path: path, replaceInvalidUTF8: replaceInvalidUTF8)
+        for k in sentences.indices.dropFirst() {
+            guard let first = sentences[k].tags.first, first.hasPrefix("I-"),
+                  let last = sentences[k - 1].tags.last, last != "O", last.dropFirst(2) == first.dropFirst(2) else { continue }
+            let line = sentences[k].lines.first.map { ":\($0)" } ?? ""
+            throw CLIError("\(path)\(line): sentence \(k + 1) begins with \(first), continuing the \(first.dropFirst(2)) span that ends sentence \(k): a span crosses a sentence boundary (blank line); expected B-\(first.dropFirst(2)) or O here, or the two sentences joined")
+        }
+        return sentences
+    }
+
+    /// The sentence-count error for two files that must pair up, naming where the first unpaired
+    /// sentence starts (`sourceLines`/`targetLines`: each sentence's first line).
+    func countMismatch(source: String, sourceLines: [Int], target: String, targetLines: [Int]) -> ProjectionError {
+        let k = min(sourceLines.count, targetLines.count)
+        let at = sourceLines.count > k ? "\(source):\(sourceLines[k])" : "\(target):\(targetLines[k])"
+        return .sentenceCount(file: target, found: targetLines.count, otherFile: source, expected: sourceLines.count, firstUnpaired: at)
+    }
+
+    /// First line of each sentence (1-based) of a target read by `readTargetWords`.
+    func targetSentenceLines(_ path: String) throws -> [Int] {
+        if path.lowercased().hasSuffix(".txt") { return try readTargetWords(path).indices.map { $0 + 1 } }
+        return try read(path, requireTags: false).map { $0.lines.first ?? 0 }
     }
 
     /// Words of each target sentence: TGT.txt (one pre-tokenised sentence per line) or CoNLL (tags ignored).
@@ -187,7 +210,8 @@ struct ProjectRun: ParsableCommand {
         let src = try corpus.readSource(source)
         let tgt = try corpus.readTargetWords(target)
         guard src.count == tgt.count else {
-            throw ProjectionError.sentenceCount(file: target, found: tgt.count, otherFile: source, expected: src.count)
+            throw corpus.countMismatch(source: source, sourceLines: src.map { $0.lines.first ?? 0 }, target: target,
+                                       targetLines: try corpus.targetSentenceLines(target))
         }
         let scorer = method == .tprojection ? try weights.map { try CandidateScorer.load(path: $0) } ?? CandidateScorer.europarl : nil
         let embedder = try options.embedder()
@@ -406,7 +430,9 @@ struct ProjectFit: ParsableCommand {
         for (k, (s, t)) in zip(source, target).enumerated() {
             let src = try corpus.readSource(s)
             let gold = try corpus.read(t)
-            guard src.count == gold.count else { throw ProjectionError.sentenceCount(file: t, found: gold.count, otherFile: s, expected: src.count) }
+            guard src.count == gold.count else {
+                throw corpus.countMismatch(source: s, sourceLines: src.map { $0.lines.first ?? 0 }, target: t, targetLines: gold.map { $0.lines.first ?? 0 })
+            }
             let lang = targetLang.isEmpty ? nil : targetLang[k]
             let (tp, mtNote) = try tprojection.make(embedder: embedder, aligner: aligner, target: lang)
             FileHandle.standardError.write(Data("project fit: \(t): MT \(mtNote)\n".utf8))

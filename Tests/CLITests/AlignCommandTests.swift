@@ -146,7 +146,7 @@ final class AlignCommandTests: XCTestCase {
         // Bad input: sentence counts differ, an empty target line, an eval on files that do not line up.
         let one = try write("John Smith vive em Lisboa .\n", "one.txt", in: dir)
         assertOneLineError(try CLI.run(["project", "--source", source, "--target", one, "--model", "e5-small-enpt", "-o", out]),
-                           contains: ["one.txt: found 1 sentences; expected 2", "en.conll"])
+                           contains: ["one.txt: found 1 sentences; expected 2", "diverge at sentence 2, which starts at \(source):8"])
         let empty = try write("John Smith vive em Lisboa .\n\n", "empty.txt", in: dir)
         assertOneLineError(try CLI.run(["project", "--source", source, "--target", empty, "--model", "e5-small-enpt", "-o", out]),
                            contains: ["empty.txt:2:", "empty sentence"])

@@ -117,7 +117,34 @@ final class ProjectCommandTests: XCTestCase {
         XCTAssertTrue(md.contains("| source spans | 13 |"), md)
         XCTAssertTrue(md.contains("Apertium eng-spa"), md)
         assertOneLineError(try CLI.run(["project", "translate", "--source", source, "--pair", "en-xx", "-o", out + "2"]),
-                           contains: ["no mode translates en into xx"])
+                           contains: ["no mode translates en into xx", "no Debian package for the pair was found"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: out + "2"))
+        // A pair Debian has but this machine lacks: the error names the package to install, as apt-cache knows it.
+        if !FileManager.default.fileExists(atPath: "/usr/share/apertium/modes/eng-cat.mode") {
+            let apt = Process()
+            apt.executableURL = URL(fileURLWithPath: "/usr/bin/apt-cache")
+            apt.arguments = ["show", "apertium-eng-cat"]
+            apt.standardOutput = FileHandle.nullDevice; apt.standardError = FileHandle.nullDevice
+            let known = (try? apt.run()).map { apt.waitUntilExit(); return apt.terminationStatus == 0 } ?? false
+            assertOneLineError(try CLI.run(["project", "translate", "--source", source, "--pair", "en-ca", "-o", out + "2"]),
+                               contains: ["no mode translates en into ca", known ? "apt-get install -y" : "no Debian package", known ? "apertium-eng-cat" : "apt-cache search"])
+        }
+    }
+
+    /// Input checks that come before any model or MT is loaded: a span running on into the next sentence.
+    func testSpanAcrossASentenceBoundaryIsRefused() throws {
+        let dir = try CLI.tempDir()
+        let source = try write("Mr\tO\nJohn\tB-PER\n\nSmith\tI-PER\nspoke\tO\n\n", "en.conll", in: dir)
+        let target = try write("Herr John\nSmith sprach\n", "de.txt", in: dir)
+        let out = dir.appendingPathComponent("out.conll").path
+        for args in [["project", "--source", source, "--target", target, "-o", out],
+                     ["project", "translate", "--source", source, "--pair", "en-es", "-o", out]] {
+            assertOneLineError(try CLI.run(args), contains: ["\(source):4: sentence 2 begins with I-PER", "crosses a sentence boundary"])
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+        }
+        // The same type after an O, or another type, is a sentence-initial I- the BIO rules repair, not a crossing.
+        let ok = try write("John\tB-PER\nspoke\tO\n\nSmith\tI-PER\n\n", "ok.conll", in: dir)
+        let r = try CLI.run(["project", "--source", ok, "--target", try write("John sprach\n\n", "bad.txt", in: dir), "-o", out])
+        XCTAssertFalse(r.stderr.contains("crosses"), r.stderr)
     }
 }
