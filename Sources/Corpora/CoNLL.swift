@@ -78,9 +78,11 @@ public enum CoNLLReader {
     /// token-only file (one column) is accepted and its sentences have empty `tags`.
     /// - tagColumn: 1-based column of the tag (nil: the last), for files with columns after the
     ///   tag such as the ABSA manual projections (`token TAB tag TAB quality`: 2)
+    /// - readTags: false reads tokens only (tags left empty and not checked), for a file whose tags
+    ///   are ignored, e.g. a projection target whose gold is kept for `eval`
     /// - replaceInvalidUTF8: decode invalid byte sequences as U+FFFD instead of failing (for files
     ///   kept byte-identical to a source that has them, e.g. AbstRCT's French dev file)
-    public static func read(path: String, requireTags: Bool = true, tagColumn: Int? = nil,
+    public static func read(path: String, requireTags: Bool = true, tagColumn: Int? = nil, readTags: Bool = true,
                             replaceInvalidUTF8: Bool = false) throws -> [CoNLLSentence] {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
@@ -91,7 +93,7 @@ public enum CoNLLReader {
             throw CoNLLError.unreadable(file: path, reason: "cannot be read")
         }
         return try parse(bytes: [UInt8](data), name: path, requireTags: requireTags, tagColumn: tagColumn,
-                         replaceInvalidUTF8: replaceInvalidUTF8)
+                         readTags: readTags, replaceInvalidUTF8: replaceInvalidUTF8)
     }
 
     /// Parses the bytes of a CoNLL file; `name` is used in errors.
@@ -100,18 +102,18 @@ public enum CoNLLReader {
     /// an empty token (MasakhaNER's xho/train.txt has two such lines). Blank lines (also lines of
     /// only spaces, TABs or CR) end a sentence; `-DOCSTART-` lines end one too and are skipped.
     public static func parse(bytes: [UInt8], name: String, requireTags: Bool = true, tagColumn: Int? = nil,
-                             replaceInvalidUTF8: Bool = false) throws -> [CoNLLSentence] {
+                             readTags: Bool = true, replaceInvalidUTF8: Bool = false) throws -> [CoNLLSentence] {
         let text = replaceInvalidUTF8 ? UTF8Check.replacingInvalid(bytes) : bytes
         if !replaceInvalidUTF8 { try validateUTF8(bytes, name: name) }
         return try text.withUnsafeBufferPointer { p in
-            try parseLines(p, name: name, requireTags: requireTags, tagColumn: tagColumn)
+            try parseLines(p, name: name, requireTags: requireTags, tagColumn: tagColumn, readTags: readTags)
         }
     }
 
     private static func isSeparator(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D }
 
     private static func parseLines(_ p: UnsafeBufferPointer<UInt8>, name: String, requireTags: Bool,
-                                   tagColumn: Int?) throws -> [CoNLLSentence] {
+                                   tagColumn: Int?, readTags: Bool = true) throws -> [CoNLLSentence] {
         let n = p.count
         var i = (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) ? 3 : 0
         var lineNo = 0
@@ -165,7 +167,7 @@ public enum CoNLLReader {
             }
             current.tokens.append(string(p, fields[0]))
             current.lines.append(lineNo)
-            if fields.count >= 2 {
+            if readTags && fields.count >= 2 {
                 let tag = string(p, fields[(tagColumn ?? fields.count) - 1])
                 if !validTags.contains(tag) {
                     guard BIO.isValid(tag) else { throw CoNLLError.invalidTag(file: name, line: lineNo, tag: tag) }

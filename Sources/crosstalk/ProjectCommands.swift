@@ -92,12 +92,14 @@ struct CorpusReadOptions: ParsableArguments {
     /// First line of each sentence (1-based) of a target read by `readTargetWords`.
     func targetSentenceLines(_ path: String) throws -> [Int] {
         if path.lowercased().hasSuffix(".txt") { return try readTargetWords(path).indices.map { $0 + 1 } }
-        return try read(path, requireTags: false).map { $0.lines.first ?? 0 }
+        return try CoNLLReader.read(path: path, requireTags: false, readTags: false, replaceInvalidUTF8: replaceInvalidUTF8).map { $0.lines.first ?? 0 }
     }
 
     /// Words of each target sentence: TGT.txt (one pre-tokenised sentence per line) or CoNLL (tags ignored).
     func readTargetWords(_ path: String) throws -> [[String]] {
-        guard path.lowercased().hasSuffix(".txt") else { return try read(path, requireTags: false).map(\.tokens) }
+        guard path.lowercased().hasSuffix(".txt") else {  // its tags, if any, are not read (kept for `eval`)
+            return try CoNLLReader.read(path: path, requireTags: false, readTags: false, replaceInvalidUTF8: replaceInvalidUTF8).map(\.tokens)
+        }
         var bytes = try readAllInput(path)
         if replaceInvalidUTF8 { bytes = UTF8Check.replacingInvalid(bytes) } else { try validateUTF8(bytes, name: path) }
         return try lineRanges(bytes).enumerated().map { k, r in

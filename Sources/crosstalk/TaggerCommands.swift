@@ -254,7 +254,7 @@ extension Tagger {
             var sentences: [[String]]
             if let input {
                 guard FileManager.default.fileExists(atPath: input) else { throw CLIError("\(input): no such file") }
-                sentences = try CoNLLReader.read(path: input, requireTags: false).map(\.tokens)
+                sentences = try CoNLLReader.read(path: input, requireTags: false, readTags: false).map(\.tokens)
             } else {
                 let bytes = try readAllInput(text)
                 let name = text ?? "stdin"

@@ -50,6 +50,17 @@ final class CoNLLTests: XCTestCase {
         XCTAssertEqual(s.map(\.lines), [[1, 2], [4]])
     }
 
+    func testTagsNotReadAreNotChecked() throws {
+        // An ABSA manual projection: token, tag, quality flag ('-' is not a BIO tag).
+        let text = Array("The\tO\t-\npizza\tB-TARGET\tHighQuality\n\nGood\tO\t-\n".utf8)
+        XCTAssertThrowsError(try CoNLLReader.parse(bytes: text, name: "t.tsv"))
+        let s = try CoNLLReader.parse(bytes: text, name: "t.tsv", requireTags: false, readTags: false)
+        XCTAssertEqual(s.map(\.tokens), [["The", "pizza"], ["Good"]])
+        XCTAssertEqual(s.map(\.tags), [[], []])
+        XCTAssertEqual(s.map(\.lines), [[1, 2], [4]])
+        XCTAssertEqual(try CoNLLReader.parse(bytes: text, name: "t.tsv", tagColumn: 2).map(\.tags), [["O", "B-TARGET"], ["O"]])
+    }
+
     func testDocstartLinesAreSkippedAndEndASentence() throws {
         let s = try parse("-DOCSTART- O\nDat O\nis O\n\n-DOCSTART- O\n\nBrussel B-LOC\n-DOCSTART- -X- O\nGent B-LOC\n")
         XCTAssertEqual(s.map(\.tokens), [["Dat", "is"], ["Brussel"], ["Gent"]])
