@@ -36,20 +36,21 @@ extension BertEncoder {
             ? Tensor(mask.flatMap { $0.map { $0 != 0 ? Float(0) : -Float.infinity } }, shape: [b, 1, 1, t]) : nil
         let scale = 1 / Float(d).squareRoot()
         for layer in layers.prefix(upToLayer) {
-            // Self-attention: q, k, v [B, T, C] → [B, H, T, D] views.
-            let q = linear(x, weight: layer.q.w, bias: layer.q.b, workers: workers).reshaped([b, t, h, d]).permuted([0, 2, 1, 3])
-            let k = linear(x, weight: layer.k.w, bias: layer.k.b, workers: workers).reshaped([b, t, h, d]).permuted([0, 2, 1, 3])
-            let v = linear(x, weight: layer.v.w, bias: layer.v.b, workers: workers).reshaped([b, t, h, d]).permuted([0, 2, 1, 3])
+            // Self-attention: one GEMM for q, k, v [B, T, 3C] → three [B, H, T, D] views (row stride 3C).
+            let qkv = linear(x, weight: layer.qkv.w, bias: layer.qkv.b, residual: nil, workers: workers).reshaped([b, t, 3, h, d])
+            let q = qkv.select(axis: 2, 0).permuted([0, 2, 1, 3])
+            let k = qkv.select(axis: 2, 1).permuted([0, 2, 1, 3])
+            let v = qkv.select(axis: 2, 2).permuted([0, 2, 1, 3])
             var scores = matmul(q, k, transposeB: true, workers: workers)           // [B, H, T, T]
             scores *= scale
             let probs = softmax(scores, mask: additive)                              // [B, H, T, T]
             let context = matmul(probs, v, workers: workers)                         // [B, H, T, D]
                 .permuted([0, 2, 1, 3]).contiguous().reshaped([b, t, c])
-            var attn = linear(context, weight: layer.attnOut.w, bias: layer.attnOut.b, workers: workers)
-            attn += x
+            // Output projection with bias and residual accumulated in the GEMM (beta 1).
+            let attn = linear(context, weight: layer.attnOut.w, bias: layer.attnOut.b, residual: x, workers: workers)
             x = layerNorm(attn, gamma: layer.attnNorm.g, beta: layer.attnNorm.b, eps: eps)
             // Feed-forward: GELU(x·W1ᵀ + b1)·W2ᵀ + b2, residual, LayerNorm.
-            let inner = linear(x, weight: layer.inter.w, bias: layer.inter.b, workers: workers)   // [B, T, F]
+            let inner = linear(x, weight: layer.inter.w, bias: layer.inter.b, residual: nil, workers: workers)   // [B, T, F]
             if workers > 1 {
                 let n = inner.count, per = (n + workers - 1) / workers
                 Parallel.forEach(workers, workers: workers) { c in
@@ -59,8 +60,7 @@ extension BertEncoder {
             } else {
                 geluInPlace(inner, approximation: activation)
             }
-            var ff = linear(inner, weight: layer.out.w, bias: layer.out.b, workers: workers)
-            ff += x
+            let ff = linear(inner, weight: layer.out.w, bias: layer.out.b, residual: x, workers: workers)
             x = layerNorm(ff, gamma: layer.outNorm.g, beta: layer.outNorm.b, eps: eps)
         }
         return x

@@ -25,6 +25,8 @@ public final class BertEncoder: @unchecked Sendable {
     struct Layer {
         let q, k, v, attnOut, inter, out: (w: Tensor, b: Tensor)
         let attnNorm, outNorm: (g: Tensor, b: Tensor)
+        /// q, k and v stacked [3C, C] / [3C]: the inference pass projects all three with one GEMM.
+        let qkv: (w: Tensor, b: Tensor)
     }
 
     let word, position, tokenType: Tensor
@@ -75,10 +77,12 @@ public final class BertEncoder: @unchecked Sendable {
             func norm(_ n: String) throws -> (g: Tensor, b: Tensor) {
                 (try t(p + n + ".weight", [c]), try t(p + n + ".bias", [c]))
             }
-            layers.append(Layer(q: try lin("attention.self.query", c, c), k: try lin("attention.self.key", c, c),
-                                v: try lin("attention.self.value", c, c), attnOut: try lin("attention.output.dense", c, c),
+            let q = try lin("attention.self.query", c, c), k = try lin("attention.self.key", c, c)
+            let v = try lin("attention.self.value", c, c)
+            layers.append(Layer(q: q, k: k, v: v, attnOut: try lin("attention.output.dense", c, c),
                                 inter: try lin("intermediate.dense", f, c), out: try lin("output.dense", c, f),
-                                attnNorm: try norm("attention.output.LayerNorm"), outNorm: try norm("output.LayerNorm")))
+                                attnNorm: try norm("attention.output.LayerNorm"), outNorm: try norm("output.LayerNorm"),
+                                qkv: (concatenate([q.w, k.w, v.w], axis: 0), concatenate([q.b, k.b, v.b], axis: 0))))
         }
         self.layers = layers
     }

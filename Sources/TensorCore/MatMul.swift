@@ -176,3 +176,43 @@ func addRowBias(_ y: Tensor, _ bias: Tensor) {
         for j in 0..<n { row[j] += bp[j] }
     }
 }
+
+/// y = x·Wᵀ + b (+ residual) with the bias, and the residual when given, written into the output
+/// first and the product accumulated onto them by one GEMM with beta 1: no zeroing pass, no bias
+/// pass and no residual pass afterwards (OpenBLAS skips its beta pass when beta is 1). Equal to
+/// `linear(x, weight:bias:) + residual` up to float summation order.
+/// - x: [R…, in]; weight: [out, in]; bias: [out]; residual: [R…, out] or nil
+/// - workers: column blocks of the output on this many threads (one BLAS thread each)
+public func linear(_ x: Tensor, weight: Tensor, bias: Tensor, residual: Tensor?, workers: Int = 1) -> Tensor {
+    precondition(weight.rank == 2 && x.rank >= 1 && x.shape.last == weight.shape[1],
+                 "linear: x \(x.shape) does not match weight [out, in] \(weight.shape)")
+    precondition(bias.shape == [weight.shape[0]], "linear: bias \(bias.shape), expected [\(weight.shape[0])]")
+    let lead = Array(x.shape.dropLast())
+    let outFeatures = weight.shape[0], inFeatures = weight.shape[1]
+    if let residual { precondition(residual.shape == lead + [outFeatures], "linear: residual \(residual.shape), expected \(lead + [outFeatures])") }
+    let xc = x.contiguous(), wc = weight.contiguous(), bc = bias.contiguous(), rc = residual?.contiguous()
+    let rows = inFeatures > 0 ? xc.count / inFeatures : lead.reduce(1, *)
+    let y = Tensor(uninitialized: lead + [outFeatures])  // every element: bias (+ residual), then += x·Wᵀ
+    let blocks = workers > 1 && outFeatures >= 64 * workers ? workers : 1
+    // Column blocks rounded to 16 floats so every block starts on a 64-byte boundary.
+    let per = ((outFeatures + blocks - 1) / blocks + 15) / 16 * 16
+    let yp = y.base, bp = UnsafePointer(bc.base), rp = rc.map { UnsafePointer($0.base) }
+    Parallel.forEach(blocks, workers: blocks) { c in
+        let n0 = c * per, n1 = min(outFeatures, n0 + per)
+        guard n0 < n1, rows > 0 else { return }
+        for r in 0..<rows {
+            let row = yp + r * outFeatures
+            if let rp {
+                let res = rp + r * outFeatures
+                for j in n0..<n1 { row[j] = res[j] + bp[j] }
+            } else {
+                for j in n0..<n1 { row[j] = bp[j] }
+            }
+        }
+        guard inFeatures > 0 else { return }
+        sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, blasint(rows), blasint(n1 - n0), blasint(inFeatures), 1,
+              xc.base, blasint(inFeatures), wc.base + n0 * inFeatures, blasint(inFeatures),
+              1, yp + n0, blasint(outFeatures))
+    }
+    return y
+}

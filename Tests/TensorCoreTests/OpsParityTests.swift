@@ -37,6 +37,15 @@ final class OpsParityTests: XCTestCase {
     func testLinear() throws {
         let y = linear(try Golden.npy("linear_x"), weight: try Golden.npy("linear_w"), bias: try Golden.npy("linear_b"))
         assertParity("linear [2,3,8]·[5,8]ᵀ+b", y, try Golden.npy("linear_out"), atol: 1e-5, rtol: 1e-5)
+        // Bias (and a residual) accumulated inside the GEMM: the same values, one and two column blocks.
+        let x = try Golden.npy("linear_x"), w = try Golden.npy("linear_w"), b = try Golden.npy("linear_b")
+        assertParity("linear fused, no residual", linear(x, weight: w, bias: b, residual: nil), try Golden.npy("linear_out"), atol: 1e-5, rtol: 1e-5)
+        let r = Tensor.normal(shape: [2, 3, 5], seed: 4)
+        assertParity("linear fused + residual", linear(x, weight: w, bias: b, residual: r), try Golden.npy("linear_out") + r, atol: 1e-5, rtol: 1e-5)
+        let xb = Tensor.normal(shape: [7, 40], seed: 5), wb = Tensor.normal(shape: [300, 40], seed: 6)
+        let bb = Tensor.normal(shape: [300], seed: 7), rb = Tensor.normal(shape: [7, 300], seed: 8)
+        assertParity("linear fused, 2 workers", linear(xb, weight: wb, bias: bb, residual: rb, workers: 2),
+                     linear(xb, weight: wb, bias: bb) + rb, atol: 1e-4, rtol: 1e-5)
     }
 
     func testBroadcastingEdgeCases() throws {
