@@ -69,38 +69,29 @@ public enum NPY {
 
     /// Parses .npy bytes; `path` only labels errors.
     public static func decode(_ bytes: [UInt8], path: String = "<bytes>") throws -> (shape: [Int], data: [Float]) {
-        let (shape, width, start) = try layout(bytes, path: path)
-        let count = shape.reduce(1, *)
-        var data = [Float](repeating: 0, count: count)
-        bytes.withUnsafeBytes { raw in
-            let p = raw.baseAddress! + start
-            if width == 4 {
-                for i in 0..<count {
-                    data[i] = Float(bitPattern: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
-                }
-            } else {
-                for i in 0..<count {
-                    data[i] = Float(Double(bitPattern: UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
-                }
-            }
-        }
-        return (shape, data)
+        try elements(bytes, path: path, fromFloat: { $0 }, fromDouble: { Float($0) })
     }
 
     /// Parses .npy bytes keeping float64 precision ('<f4' values widened, '<f8' kept).
     public static func decodeFloat64(_ bytes: [UInt8], path: String = "<bytes>") throws -> (shape: [Int], data: [Double]) {
+        try elements(bytes, path: path, fromFloat: { Double($0) }, fromDouble: { $0 })
+    }
+
+    /// The values of a validated .npy, each converted from its stored width.
+    static func elements<T: Numeric>(_ bytes: [UInt8], path: String, fromFloat: (Float) -> T,
+                                     fromDouble: (Double) -> T) throws -> (shape: [Int], data: [T]) {
         let (shape, width, start) = try layout(bytes, path: path)
         let count = shape.reduce(1, *)
-        var data = [Double](repeating: 0, count: count)
+        var data = [T](repeating: 0, count: count)
         bytes.withUnsafeBytes { raw in
             let p = raw.baseAddress! + start
             if width == 4 {
                 for i in 0..<count {
-                    data[i] = Double(Float(bitPattern: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))))
+                    data[i] = fromFloat(Float(bitPattern: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))))
                 }
             } else {
                 for i in 0..<count {
-                    data[i] = Double(bitPattern: UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))
+                    data[i] = fromDouble(Double(bitPattern: UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
                 }
             }
         }
