@@ -59,8 +59,11 @@ public enum MarkupProjection {
     /// Words and BIO tags of one translated line, and how many spans had their pieces joined.
     /// `splitElisions`: an apostrophe between two letters ends a word ("l'", "eau"), and an elided
     /// word that opens a span ("L'" of "L'Avvocato Generale") is left out of the span.
+    /// `sourceFirstWords`: the first word of each source span (span ids eK index it); a span whose
+    /// source starts with a capital loses leading lower-case target words that MT pulled into it
+    /// (Apertium spa-ita fuses "de la Ley" into "della Legge" and puts the tag before "della").
     public static func parse(_ line: String, sentence: Int = 1, file: String = "<translation>",
-                             splitElisions: Bool = false) throws -> (tokens: [String], tags: [String], joinedPieces: Int) {
+                             splitElisions: Bool = false, sourceFirstWords: [String] = []) throws -> (tokens: [String], tags: [String], joinedPieces: Int) {
         // Characters of the text with the span (class, id) they are inside.
         var chars = [(Character, Int?)]()
         var classes = [Int: String]()
@@ -157,6 +160,11 @@ public enum MarkupProjection {
                     ranges[id] = (r.lowerBound + 1)..<r.upperBound
                 }
             }
+        }
+        for (id, r) in ranges where id < sourceFirstWords.count && (sourceFirstWords[id].first?.isUppercase ?? false) {
+            var lo = r.lowerBound
+            while lo + 1 < r.upperBound, let f = tokens[lo].first, f.isLowercase { lo += 1 }
+            ranges[id] = lo..<r.upperBound
         }
         var tags = [String](repeating: "O", count: tokens.count)
         var taken = [Bool](repeating: false, count: tokens.count)

@@ -574,7 +574,8 @@ struct ProjectTranslate: ParsableCommand {
         let target = pair.split(separator: "-").last.map { String($0).lowercased() } ?? ""
         let splitElisions = MarkupProjection.elidingLanguages.contains(target)
         let sentences: [CoNLLSentence] = try zip(src, out).enumerated().map { i, pair in
-            let r = try MarkupProjection.parse(pair.1, sentence: i + 1, file: output, splitElisions: splitElisions)
+            let r = try MarkupProjection.parse(pair.1, sentence: i + 1, file: output, splitElisions: splitElisions,
+                                                   sourceFirstWords: BIO.spans(pair.0.tags).map { pair.0.tokens[$0.range.lowerBound] })
             sourceSpans += BIO.spans(pair.0.tags).count
             carried += BIO.spans(r.tags).count
             joined += r.joinedPieces

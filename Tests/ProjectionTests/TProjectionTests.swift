@@ -196,6 +196,10 @@ final class MarkupTests: XCTestCase {
         XCTAssertEqual(r.tokens, ["L'", "Avvocato", "Generale", "dell'", "Unione", "all’", "estero", ",", "l'", "Italia"])
         XCTAssertEqual(r.tags, ["O", "B-PER", "I-PER", "O", "B-ORG", "O", "O", "O", "O", "B-LOC"])
         XCTAssertEqual(try MarkupProjection.parse(#"<b class="X" id="e0">l'Italia</b>"#, splitElisions: true).tags, ["O", "B-X"])
+        // A capitalised source span ("Ley", "Tribunal Supremo") sheds the lower-case words MT fused into it.
+        let fused = #"<b class="MISC" id="e0">della Legge</b> e <b class="ORG" id="e1">del Tribunale Supremo</b> e <b class="PER" id="e2">de Gaulle</b>"#
+        let f = try MarkupProjection.parse(fused, splitElisions: true, sourceFirstWords: ["Ley", "Tribunal", "de"])
+        XCTAssertEqual(f.tags, ["O", "B-MISC", "O", "O", "B-ORG", "I-ORG", "O", "B-PER", "I-PER"])
         // Without the flag (English, Spanish targets) the apostrophe stays inside the word.
         XCTAssertEqual(try MarkupProjection.parse(#"<b class="PER" id="e0">O'Neill</b> don't"#).tokens, ["O'Neill", "don't"])
     }
