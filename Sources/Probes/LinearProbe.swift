@@ -3,8 +3,10 @@
 // OneVsRestClassifier(LogisticRegression)) or one softmax fit (single-label, binary when K = 2, as
 // LogisticRegression). C is given, or chosen per fit by stratified k-fold cross-validation
 // (mean held-out log loss over a grid; CV fits stop at sklearn's default tol 1e-4, final fits at
-// 1e-11) when every class has ≥ 3 rows per fold, else 1.0. Leaves out matching sklearn's
-// LogisticRegressionCV folds and scoring, and grouped CV.
+// 1e-11) when every class has ≥ 3 rows per fold, else 1.0. Binary fits (every tag, or K = 2) are
+// solved together: all CV fits of all tags in one lockstep batch, then all final fits in another
+// (BatchedLogistic.swift). Leaves out matching sklearn's LogisticRegressionCV folds and scoring,
+// and grouped CV.
 import TensorCore
 
 /// scikit-learn's class_weight: "balanced" (n / (K · countₖ)) or none (all 1).
@@ -24,7 +26,8 @@ public struct ProbeFitOptions: Sendable {
     public var minPerClassPerFold = 3
     /// Seeds the fold assignment.
     public var seed: UInt64 = 0
-    /// Threads for the per-tag fits of a multi-label probe (results do not depend on it).
+    /// Threads for a probe's lockstep groups of binary fits (BatchedLogistic.groupSize problems
+    /// each; results do not depend on it).
     public var workers = 1
 
     public init(C: Double? = nil, classWeight: ClassWeight = .none, seed: UInt64 = 0) {
@@ -72,16 +75,17 @@ public struct LinearProbe: Codable, Equatable, Sendable {
                 let pos = y.reduce(0) { $0 + ($1[t] ? 1 : 0) }
                 if pos == 0 || pos == y.count { throw ProbeError.oneClass(name: tag, where: "the training rows") }
             }
-            let fits = Parallel.map(tags.count, workers: options.workers) { t -> (LogisticFit, Double, String) in
-                let yt = y.map { $0[t] ? 1 : 0 }
-                let (c, source, start) = chooseC(x: x, y: yt, classes: 2, options: options, salt: UInt64(t))
-                return (LogisticRegression.fit(x: z, y: yt, classes: 2, sampleWeight: weightsFor(yt, 2, options), C: c, initial: start), c, source)
-            }
+            let fits = fitBinary(x: x, z: z, scaler: scaler, targets: tags.indices.map { t in y.map { $0[t] ? 1 : 0 } }, options: options)
             for (f, c, source) in fits { weights.append(f.weights[0]); bias.append(f.bias[0]); cs.append(c); sources.append(source) }
         case .singleLabel(let classes, let y):
             let counts = labels.counts(in: Array(0..<y.count))
             if let missing = counts.firstIndex(of: 0) {
                 throw ProbeError.tooFewTrainingRows(name: classes[missing], found: 0, needed: 1, shots: "all")
+            }
+            if classes.count == 2 {
+                let (f, c, source) = fitBinary(x: x, z: z, scaler: scaler, targets: [y], options: options)[0]
+                return LinearProbe(task: "single-label", names: labels.names, mean: scaler.mean, scale: scaler.scale,
+                                   weights: f.weights, bias: f.bias, C: [c], cSource: [source], classWeight: options.classWeight.rawValue)
             }
             let (c, source, start) = chooseC(x: x, y: y, classes: classes.count, options: options, salt: 0)
             let f = LogisticRegression.fit(x: z, y: y, classes: classes.count,
@@ -147,6 +151,98 @@ public struct LinearProbe: Codable, Equatable, Sendable {
             for (p, i) in rows.enumerated() { fold[i] = p % k }
         }
         return (k, fold)
+    }
+
+    /// Binary fits of 0/1 `targets` (each [N]) over the rows of x [N, D] (z: x standardised by
+    /// `scaler`): the one-vs-rest tags of a multi-label probe (target t's folds salted with t), or
+    /// the one target of a two-class single-label probe. C and its source per target by
+    /// `chooseC`'s rule — the same folds, fold standardisation, grid order, warm starts, stopping
+    /// tolerances and selection — but solved in batches over z (BatchedLogistic.swift): every
+    /// (target, fold) CV problem walks the sorted grid with its L-BFGS memory carried from one C
+    /// to the next (fold f of target t counts its training rows only, its standardisation
+    /// referred to `scaler`), then all final fits at once. The CV fits land within their
+    /// tolerance of chooseC's; the final fits on the same optima.
+    static func fitBinary(x: DenseMatrix, z: DenseMatrix, scaler: Standardizer, targets: [[Int]],
+                          options: ProbeFitOptions) -> [(LogisticFit, Double, String)] {
+        let d = x.cols
+        var chosen = [(c: Double, source: String)](repeating: (options.defaultC, "default"), count: targets.count)
+        var starts = [[Double]?](repeating: nil, count: targets.count)
+        /// The rows of `rows` by target, with class weights as `weightsFor` gives them on those rows.
+        func problem(_ yt: [Int], rows: [Int]) -> BinaryProblem {
+            let negatives = rows.filter { yt[$0] == 0 }, positives = rows.filter { yt[$0] == 1 }
+            var p = BinaryProblem(negatives: negatives, positives: positives, C: options.defaultC)
+            if options.classWeight == .balanced {
+                let n = Double(rows.count)
+                p.negativeWeight = n / (2 * Double(negatives.count))
+                p.positiveWeight = n / (2 * Double(positives.count))
+            }
+            return p
+        }
+        // CV problems, target by target and fold by fold (the order the held-out losses are summed in).
+        var problems = [BinaryProblem](), owner = [(target: Int, fold: Int)](), heldOut = [[Int]]()
+        var folds = [Int](repeating: 0, count: targets.count)
+        for (t, yt) in targets.enumerated() {
+            if let c = options.C { chosen[t] = (c, "given"); continue }
+            guard let (k, fold) = cvFolds(y: yt, classes: 2, options: options, salt: UInt64(t)) else { continue }
+            folds[t] = k
+            for f in 0..<k {
+                let trainRows = yt.indices.filter { fold[$0] != f }
+                let fs = Standardizer(fitting: x, rows: trainRows)
+                var p = problem(yt, rows: trainRows)
+                p.shift = (0..<d).map { (fs.mean[$0] - scaler.mean[$0]) / scaler.scale[$0] }
+                p.scale = (0..<d).map { fs.scale[$0] / scaler.scale[$0] }
+                problems.append(p)
+                owner.append((t, f))
+                heldOut.append(yt.indices.filter { fold[$0] == f })
+            }
+        }
+        if !problems.isEmpty {
+            let grid = options.grid.sorted()
+            var loss = [[Double]](repeating: [Double](repeating: 0, count: grid.count), count: targets.count)
+            var lastFold = [[[Double]]](repeating: [], count: targets.count)
+            let fits = BatchedLogistic.fitPath(z: z, problems: problems, path: grid, gtol: 1e-4, workers: options.workers)
+            for (g, fitsAtC) in fits.enumerated() {
+                for (i, fit) in fitsAtC.enumerated() {
+                    let (t, f) = owner[i]
+                    let theta = fit.weights[0] + fit.bias
+                    loss[t][g] += heldOutLogLoss(z: z, rows: heldOut[i], y: targets[t], theta: theta, problem: problems[i])
+                    if f == folds[t] - 1 { lastFold[t].append(theta) }
+                }
+            }
+            for t in targets.indices where folds[t] >= 2 {
+                let best = loss[t].indices.min { loss[t][$0] < loss[t][$1] }!
+                chosen[t] = (grid[best], "cv")
+                starts[t] = lastFold[t][best]
+            }
+        }
+        let finals = targets.indices.map { t in
+            var p = problem(targets[t], rows: Array(0..<x.rows))
+            p.C = chosen[t].c
+            p.start = starts[t]
+            return p
+        }
+        let fits = BatchedLogistic.fit(z: z, problems: finals, gtol: 1e-11, workers: options.workers)
+        return targets.indices.map { (fits[$0], chosen[$0].c, chosen[$0].source) }
+    }
+
+    /// Mean held-out log loss of a CV problem, as `LogisticRegression.logLoss` of
+    /// `LogisticRegression.probabilities` on the fold's standardised held-out rows: here the rows
+    /// of z, with the fold's standardisation folded into θ [D + 1] (see BatchedBinaryObjective).
+    static func heldOutLogLoss(z: DenseMatrix, rows: [Int], y: [Int], theta: [Double], problem: BinaryProblem) -> Double {
+        let d = z.cols
+        var v = [Double](repeating: 0, count: d), c = theta[d]
+        for j in 0..<d {
+            v[j] = theta[j] / (problem.scale?[j] ?? 1)
+            c -= (problem.shift?[j] ?? 0) * v[j]
+        }
+        var s = 0.0
+        z.data.withUnsafeBufferPointer { zp in v.withUnsafeBufferPointer { vp in
+            for i in rows {
+                let p = sigmoid(c + dotD(zp.baseAddress! + i * d, vp.baseAddress!, d))
+                s -= logD(min(max(y[i] == 1 ? p : 1 - p, 1e-15), 1 - 1e-15))
+            }
+        } }
+        return s / Double(max(rows.count, 1))
     }
 
     /// options.C if given; else the grid value with the least mean held-out log loss over

@@ -57,13 +57,24 @@ public struct Standardizer: Codable, Equatable, Sendable {
 
     /// Fits on the rows of `x` (N ≥ 1): mean, and sqrt of the ddof-0 variance (1 where constant).
     public init(fitting x: DenseMatrix) {
-        precondition(x.rows > 0, "Standardizer: no rows")
-        let n = Double(x.rows)
-        var mean = [Double](repeating: 0, count: x.cols)
-        for r in 0..<x.rows { for c in 0..<x.cols { mean[c] += x[r, c] } }
-        for c in 0..<x.cols { mean[c] /= n }
-        var varc = [Double](repeating: 0, count: x.cols)
-        for r in 0..<x.rows { for c in 0..<x.cols { let d = x[r, c] - mean[c]; varc[c] += d * d } }
+        self.init(fitting: x, rows: Array(0..<x.rows))
+    }
+
+    /// Fits on the rows `rows` of `x` (at least one), summed in that order: the same numbers as
+    /// fitting `x.selecting(rows: rows)`, without the copy.
+    public init(fitting x: DenseMatrix, rows: [Int]) {
+        precondition(!rows.isEmpty && rows.allSatisfy { $0 >= 0 && $0 < x.rows }, "Standardizer: rows \(rows.count), not all in 0..<\(x.rows)")
+        let n = Double(rows.count), d = x.cols
+        var mean = [Double](repeating: 0, count: d), varc = mean
+        x.data.withUnsafeBufferPointer { xp in
+            mean.withUnsafeMutableBufferPointer { m in
+                for r in rows { let row = xp.baseAddress! + r * d; for c in 0..<d { m[c] += row[c] } }
+                for c in 0..<d { m[c] /= n }
+            }
+            varc.withUnsafeMutableBufferPointer { v in
+                for r in rows { let row = xp.baseAddress! + r * d; for c in 0..<d { let dev = row[c] - mean[c]; v[c] += dev * dev } }
+            }
+        }
         let eps = Double.ulpOfOne
         self.mean = mean
         scale = (0..<x.cols).map { c in

@@ -1,0 +1,170 @@
+// The lockstep binary solver (BatchedLogistic.swift) against the per-problem path: dgemm against
+// plain loops, the batched objective's gradient (with a fold's standardisation folded into the
+// weights) against central differences, batched fits against LogisticRegression.fit on the
+// fold's own standardised rows, LinearProbe's batched CV against chooseC + fit per tag, and
+// results that do not depend on the worker count.
+@testable import Probes
+import TensorCore
+import XCTest
+
+final class BatchedSolverTests: XCTestCase {
+    func randomMatrix(_ rows: Int, _ cols: Int, seed: UInt64, offset: Double = 0) -> DenseMatrix {
+        var rng = SeededGenerator(seed: seed)
+        return DenseMatrix(rows: rows, cols: cols, data: (0..<rows * cols).map { _ in Double(rng.nextNormal()) + offset })
+    }
+
+    /// 0/1 targets that depend on x's first columns, with noise.
+    func targets(_ x: DenseMatrix, count: Int, seed: UInt64) -> [[Int]] {
+        var rng = SeededGenerator(seed: seed)
+        return (0..<count).map { t in
+            (0..<x.rows).map { i in x[i, t % x.cols] + 0.8 * Double(rng.nextNormal()) > 0.6 ? 1 : 0 }
+        }
+    }
+
+    func maxAbsDiff(_ a: LogisticFit, _ b: LogisticFit) -> Double {
+        zip(a.weights[0] + a.bias, b.weights[0] + b.bias).reduce(0) { max($0, abs($1.0 - $1.1)) }
+    }
+
+    func testDgemmMatchesLoops() {
+        let a = randomMatrix(7, 5, seed: 1), bt = randomMatrix(9, 5, seed: 2), b = randomMatrix(5, 9, seed: 3)
+        for transB in [true, false] {
+            var c = [Double](repeating: .nan, count: 7 * 9)
+            let bm = transB ? bt : b
+            a.data.withUnsafeBufferPointer { ap in bm.data.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
+                dgemm(m: 7, n: 9, k: 5, ap.baseAddress!, bp.baseAddress!, transB: transB, cp.baseAddress!)
+            } } }
+            var worst = 0.0
+            for i in 0..<7 {
+                for j in 0..<9 {
+                    let ref = (0..<5).reduce(0.0) { $0 + a[i, $1] * (transB ? bt[j, $1] : b[$1, j]) }
+                    worst = max(worst, abs(c[i * 9 + j] - ref))
+                }
+            }
+            XCTAssertLessThan(worst, 1e-12, "transB \(transB)")
+        }
+    }
+
+    /// A problem over the rows `rows` of targets `y`, weighted per class.
+    func problem(_ y: [Int], rows: [Int], weights: (Double, Double) = (1, 1), C: Double) -> BinaryProblem {
+        BinaryProblem(negatives: rows.filter { y[$0] == 0 }, positives: rows.filter { y[$0] == 1 },
+                      negativeWeight: weights.0, positiveWeight: weights.1, C: C)
+    }
+
+    func testBatchedGradientMatchesCentralDifferences() {
+        let z = randomMatrix(30, 4, seed: 4)
+        let y = targets(z, count: 1, seed: 5)[0]
+        let rows = (0..<30).filter { $0 % 5 != 0 }
+        var shifted = problem(y, rows: rows, weights: (0.6, 1.7), C: 3)
+        shifted.shift = [0.1, -0.2, 0.05, 0]
+        shifted.scale = [1.1, 0.9, 1.3, 0.7]
+        let obj = BatchedBinaryObjective(z: z, problems: [problem(y, rows: rows, C: 0.7), shifted])
+        var rng = SeededGenerator(seed: 6)
+        let theta = (0..<5).map { _ in Double(rng.nextNormal()) * 0.5 }
+        var f = [Double](), g = [[Double]](), fp = [Double](), fm = [Double](), scratch = [[Double]]()
+        obj.evaluate([0, 1], thetas: [theta, theta], f: &f, g: &g)
+        for p in 0..<2 {
+            var worst = 0.0
+            for i in theta.indices {
+                var tp = theta, tm = theta
+                tp[i] += 1e-6; tm[i] -= 1e-6
+                obj.evaluate([p], thetas: [tp], f: &fp, g: &scratch)
+                obj.evaluate([p], thetas: [tm], f: &fm, g: &scratch)
+                worst = max(worst, abs((fp[0] - fm[0]) / 2e-6 - g[p][i]))
+            }
+            XCTAssertLessThan(worst, 1e-7, "problem \(p): max |analytic − numeric| \(worst)")
+        }
+    }
+
+    /// A CV fold in the batch (held-out rows left out, the fold's standardisation folded into the
+    /// weights) has LogisticRegression.Objective's f and ∇f on the fold's own standardised rows,
+    /// and the batch and LogisticRegression.fit reach the same optima.
+    func testBatchMatchesPerProblemObjectiveAndFits() {
+        let x = randomMatrix(1100, 5, seed: 7, offset: 2)   // > 512 rows per class: several partial products
+        let ys = targets(x, count: 3, seed: 8)
+        let scaler = Standardizer(fitting: x)
+        let z = scaler.transform(x)
+        var problems = [BinaryProblem](), references = [LogisticFit]()
+        for (t, yt) in ys.enumerated() {
+            let balanced = LogisticRegression.balancedWeights(y: yt, classes: 2)
+            let C = [0.05, 1, 30][t]
+            problems.append(problem(yt, rows: Array(0..<x.rows), weights: (balanced[yt.firstIndex(of: 0)!], balanced[yt.firstIndex(of: 1)!]), C: C))
+            references.append(LogisticRegression.fit(x: z, y: yt, classes: 2, sampleWeight: balanced, C: C))
+            // Fold: every third row held out (starting at t).
+            let train = yt.indices.filter { $0 % 3 != t }
+            let fs = Standardizer(fitting: x, rows: train)
+            var fold = problem(yt, rows: train, C: C)
+            fold.shift = (0..<5).map { (fs.mean[$0] - scaler.mean[$0]) / scaler.scale[$0] }
+            fold.scale = (0..<5).map { fs.scale[$0] / scaler.scale[$0] }
+            problems.append(fold)
+            let zf = fs.transform(x.selecting(rows: train)), yf = train.map { yt[$0] }
+            references.append(LogisticRegression.fit(x: zf, y: yf, classes: 2, C: C))
+            // Objective values at one point.
+            let theta = (0..<6).map { 0.3 * Double($0) - 0.7 }
+            var gRef = [Double](repeating: 0, count: 6), f = [Double](), g = [[Double]]()
+            let fRef = LogisticRegression.Objective(x: zf, y: yf, k: 1, sw: [Double](repeating: 1, count: train.count), C: C)
+                .valueAndGradient(theta, &gRef)
+            BatchedBinaryObjective(z: z, problems: [fold]).evaluate([0], thetas: [theta], f: &f, g: &g)
+            XCTAssertEqual(f[0], fRef, accuracy: 1e-13 * abs(fRef), "target \(t): f")
+            for (a, b) in zip(g[0], gRef) { XCTAssertEqual(a, b, accuracy: 1e-13, "target \(t): ∇f") }
+        }
+        let fits = BatchedLogistic.fit(z: z, problems: problems, gtol: 1e-11)
+        for (i, (fit, ref)) in zip(fits, references).enumerated() {
+            XCTAssertLessThanOrEqual(fit.gradientNorm, 1e-11, "problem \(i)")
+            XCTAssertLessThan(maxAbsDiff(fit, ref), 1e-8, "problem \(i): batched vs per-problem θ")
+        }
+        // The same problems along a C path (L-BFGS memory carried over) end where fresh fits do.
+        let path = BatchedLogistic.fitPath(z: z, problems: problems, path: [0.01, 0.3, 30], gtol: 1e-11)
+        for (c, C) in [0.01, 0.3, 30].enumerated() {
+            var fresh = problems
+            for i in fresh.indices { fresh[i].C = C }
+            for (i, (a, b)) in zip(path[c], BatchedLogistic.fit(z: z, problems: fresh, gtol: 1e-11)).enumerated() {
+                XCTAssertLessThan(maxAbsDiff(a, b), 1e-8, "C \(C), problem \(i): path vs fresh")
+            }
+        }
+    }
+
+    /// The subset standardiser gives exactly the numbers of fitting the selected rows.
+    func testStandardizerOnRowsEqualsSelectedRows() {
+        let x = randomMatrix(40, 3, seed: 9, offset: 5)
+        let rows = [3, 1, 17, 22, 39, 0, 8]
+        XCTAssertEqual(Standardizer(fitting: x, rows: rows), Standardizer(fitting: x.selecting(rows: rows)))
+    }
+
+    /// LinearProbe's batched CV picks the C that chooseC picks per tag, and its final fits match
+    /// LogisticRegression.fit from chooseC's warm start; single-label two-class likewise.
+    func testProbeFitMatchesPerTagReference() throws {
+        let (x, labels) = NShotTests.multiLabelData(rows: 200, features: 6, tags: 4, seed: 11)
+        guard case .multiLabel(let tags, let y) = labels else { return XCTFail() }
+        let z = Standardizer(fitting: x).transform(x)
+        for weighting in [ClassWeight.none, .balanced] {
+            var options = ProbeFitOptions(classWeight: weighting, seed: 3)
+            options.workers = 2
+            let probe = try LinearProbe.fit(x: x, labels: labels, options: options)
+            for t in tags.indices {
+                let yt = y.map { $0[t] ? 1 : 0 }
+                let (c, source, start) = LinearProbe.chooseC(x: x, y: yt, classes: 2, options: options, salt: UInt64(t))
+                let ref = LogisticRegression.fit(x: z, y: yt, classes: 2, sampleWeight: LinearProbe.weightsFor(yt, 2, options), C: c, initial: start)
+                XCTAssertEqual(probe.C[t], c, "\(weighting) tag \(t)")
+                XCTAssertEqual(probe.cSource[t], source)
+                let mine = LogisticFit(weights: [probe.weights[t]], bias: [probe.bias[t]], iterations: 0, gradientNorm: 0)
+                XCTAssertLessThan(maxAbsDiff(mine, ref), 1e-8, "\(weighting) tag \(t)")
+            }
+        }
+        let y0 = y.map { $0[0] ? 1 : 0 }
+        let single = try LinearProbe.fit(x: x, labels: .singleLabel(classes: ["no", "yes"], y: y0), options: ProbeFitOptions(seed: 3))
+        let (c, _, start) = LinearProbe.chooseC(x: x, y: y0, classes: 2, options: ProbeFitOptions(seed: 3), salt: 0)
+        let ref = LogisticRegression.fit(x: z, y: y0, classes: 2, C: c, initial: start)
+        XCTAssertEqual(single.C, [c])
+        XCTAssertLessThan(maxAbsDiff(LogisticFit(weights: single.weights, bias: single.bias, iterations: 0, gradientNorm: 0), ref), 1e-8)
+    }
+
+    /// 15 tags × 5 folds = 75 CV problems: two lockstep groups, fixed by the problems alone.
+    func testResultsDoNotDependOnWorkers() throws {
+        let (x, labels) = NShotTests.multiLabelData(rows: 300, features: 8, tags: 15, seed: 12)
+        var one = ProbeFitOptions(seed: 1), four = one
+        one.workers = 1
+        four.workers = 4
+        XCTAssertGreaterThan(15 * 5, BatchedLogistic.groupSize)
+        XCTAssertEqual(try LinearProbe.fit(x: x, labels: labels, options: one), try LinearProbe.fit(x: x, labels: labels, options: four))
+    }
+}
