@@ -8,7 +8,7 @@
 // which sklearn's lbfgs uses), not the per-problem path's 20: with products this cheap the
 // two-loop recursion is a fair share of an iteration. Same objective and optimum as
 // LogisticRegression.Objective with K′ = 1 (sklearn 1.x `HalfBinomialLoss`), up to the stopping
-// tolerance. Leaves out softmax (K ≥ 3 classes), which keeps the per-problem path.
+// tolerance. Softmax (K ≥ 3 classes) is BatchedSoftmax.swift, on the same lockstep loop (`solve`).
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -75,7 +75,7 @@ enum BatchedLogistic {
     }
 
     /// `body` on consecutive groups of `groupSize` problems, on `workers` threads; results concatenated.
-    static func inGroups<R>(_ problems: [BinaryProblem], workers: Int, _ body: ([BinaryProblem]) -> [R]) -> [R] {
+    static func inGroups<Problem, R>(_ problems: [Problem], workers: Int, _ body: ([Problem]) -> [R]) -> [R] {
         let groups = stride(from: 0, to: problems.count, by: groupSize).map { $0 ..< min($0 + groupSize, problems.count) }
         return Parallel.map(groups.count, workers: workers) { body(Array(problems[groups[$0]])) }.flatMap { $0 }
     }
@@ -90,28 +90,34 @@ enum BatchedLogistic {
                          "BatchedLogistic: problem with rows outside 0..<\(z.rows), start \(p.start?.count ?? d1), "
                          + "shift \(p.shift?.count ?? d) or scale \(p.scale?.count ?? d) for Z [\(z.rows), \(d)], or weight sum \(p.weightSum)")
         }
-        var objective = BatchedBinaryObjective(z: z, problems: problems)
-        var solvers = problems.map { p in
-            LBFGSMinimizer(start: p.start ?? interceptOnlyStart(p, d1), gtol: gtol, maxIterations: maxIterations, memory: 10)
-        }
+        return solve(BatchedBinaryObjective(z: z, problems: problems), starts: problems.map { $0.start ?? interceptOnlyStart($0, d1) },
+                     path: path, gtol: gtol, maxIterations: maxIterations)
+    }
+
+    /// The lockstep loop for any batched objective: one L-BFGS per problem from `starts`, at each
+    /// C of `path` (or once at the objective's own C); each round evaluates every unfinished
+    /// problem's trial point in one `evaluate`. Returns fits [C][problem].
+    static func solve<O: LockstepObjective>(_ objective: O, starts: [[Double]], path: [Double]?, gtol: Double, maxIterations: Int,
+                                            memory: Int = 10) -> [[LogisticFit]] {
+        var objective = objective
+        var solvers = starts.map { LBFGSMinimizer(start: $0, gtol: gtol, maxIterations: maxIterations, memory: memory) }
         // Each problem walks the path on its own: once done at one C it moves on to the next, so
         // the products stay wide until the last problems finish. position[p]: its current step.
         let steps = path?.count ?? 1
-        var out = [[LogisticFit?]](repeating: [LogisticFit?](repeating: nil, count: problems.count), count: steps)
-        var position = [Int](repeating: 0, count: problems.count)
-        if let path { for p in problems.indices { objective.C[p] = path[0] } }
+        var out = [[LogisticFit?]](repeating: [LogisticFit?](repeating: nil, count: starts.count), count: steps)
+        var position = [Int](repeating: 0, count: starts.count)
+        if let path { for p in starts.indices { objective.C[p] = path[0] } }
         var f = [Double](), g = [[Double]]()
         while true {
             for p in solvers.indices {
                 while solvers[p].done && position[p] < steps {
                     let s = solvers[p]
-                    out[position[p]][p] = LogisticFit(weights: [Array(s.x[0..<d])], bias: [s.x[d]], iterations: s.iterations,
-                                                      gradientNorm: s.gradientMax)
+                    out[position[p]][p] = objective.fit(s.x, iterations: s.iterations, gradientNorm: s.gradientMax)
                     position[p] += 1
                     if let path, position[p] < steps {
-                        // The penalty ‖w‖²/(2·C·S) at the next C: its coefficient changes by 1/(C·S) − 1/(C_old·S).
+                        // The penalty ‖W‖²/(2·C·S) at the next C: its coefficient changes by 1/(C·S) − 1/(C_old·S).
                         let c = path[position[p]]
-                        solvers[p].changePenalty(by: (1 / c - 1 / objective.C[p]) / objective.swSum[p], over: d)
+                        solvers[p].changePenalty(by: (1 / c - 1 / objective.C[p]) / objective.swSum[p], over: objective.penalised)
                         objective.C[p] = c
                     }
                 }
@@ -125,6 +131,20 @@ enum BatchedLogistic {
     }
 }
 
+/// A set of problems whose f and ∇f are evaluated together (BatchedBinaryObjective,
+/// BatchedSoftmaxObjective): θ's first `penalised` coordinates carry the L2 penalty
+/// ‖·‖²/(2·C·S), the rest (the intercepts) none.
+protocol LockstepObjective {
+    /// Each problem's C, and S = Σ sw over its rows.
+    var C: [Double] { get set }
+    var swSum: [Double] { get }
+    var penalised: Int { get }
+    /// f and ∇f of problems `active` at `thetas`; f [P] and g [P][θ] in that order.
+    func evaluate(_ active: [Int], thetas: [[Double]], f: inout [Double], g: inout [[Double]])
+    /// θ as a fit.
+    func fit(_ theta: [Double], iterations: Int, gradientNorm: Double) -> LogisticFit
+}
+
 /// f_p(θ) = Σᵢ swᵢ·lossᵢ / S + ‖w‖² / (2·C·S), S = Σ sw, for a set of problems over Z; as
 /// LogisticRegression.Objective (K′ = 1), with each problem's standardisation folded into its
 /// weights: u = ((Z − shift)/scale)·w + b = Z·v + c, v = w / scale, c = b − shift·v, and
@@ -132,7 +152,7 @@ enum BatchedLogistic {
 /// Per row, with t = u (negatives) or −u (positives): lossᵢ = softplus(t) = max(t, 0) + log1p(e^−|t|)
 /// and rᵢ = ±swᵢ·σ(t), one exp each; the log1p terms of a class are summed as the log of the
 /// product of their (1 + e^−|t|) ∈ (1, 2], one log per 512 rows.
-struct BatchedBinaryObjective {
+struct BatchedBinaryObjective: LockstepObjective {
     let z: DenseMatrix
     let problems: [BinaryProblem]
     let swSum: [Double]
@@ -144,6 +164,12 @@ struct BatchedBinaryObjective {
         self.problems = problems
         swSum = problems.map(\.weightSum)
         C = problems.map(\.C)
+    }
+
+    var penalised: Int { z.cols }
+
+    func fit(_ theta: [Double], iterations: Int, gradientNorm: Double) -> LogisticFit {
+        LogisticFit(weights: [Array(theta[0..<z.cols])], bias: [theta[z.cols]], iterations: iterations, gradientNorm: gradientNorm)
     }
 
     /// f and ∇f of problems `active` at `thetas` (each [D + 1]); f [P] and g [P][D + 1] in that order.

@@ -5,7 +5,8 @@
 // (mean held-out log loss over a grid; CV fits stop at sklearn's default tol 1e-4, final fits at
 // 1e-11) when every class has ≥ 3 rows per fold, else 1.0. Binary fits (every tag, or K = 2) are
 // solved together: all CV fits of all tags in one lockstep batch, then all final fits in another
-// (BatchedLogistic.swift). Leaves out matching sklearn's LogisticRegressionCV folds and scoring,
+// (BatchedLogistic.swift); a softmax probe's CV folds likewise, then its final fit
+// (BatchedSoftmax.swift). Leaves out matching sklearn's LogisticRegressionCV folds and scoring,
 // and grouped CV.
 import TensorCore
 
@@ -87,9 +88,7 @@ public struct LinearProbe: Codable, Equatable, Sendable {
                 return LinearProbe(task: "single-label", names: labels.names, mean: scaler.mean, scale: scaler.scale,
                                    weights: f.weights, bias: f.bias, C: [c], cSource: [source], classWeight: options.classWeight.rawValue)
             }
-            let (c, source, start) = chooseC(x: x, y: y, classes: classes.count, options: options, salt: 0)
-            let f = LogisticRegression.fit(x: z, y: y, classes: classes.count,
-                                           sampleWeight: weightsFor(y, classes.count, options), C: c, initial: start)
+            let (f, c, source) = fitSoftmax(x: x, z: z, scaler: scaler, y: y, classes: classes.count, options: options)
             weights = f.weights; bias = f.bias; cs = [c]; sources = [source]
         }
         return LinearProbe(task: labels.isMultiLabel ? "multi-label" : "single-label", names: labels.names,
@@ -223,6 +222,89 @@ public struct LinearProbe: Codable, Equatable, Sendable {
         }
         let fits = BatchedLogistic.fit(z: z, problems: finals, gtol: 1e-11, workers: options.workers)
         return targets.indices.map { (fits[$0], chosen[$0].c, chosen[$0].source) }
+    }
+
+    /// The softmax fit of a single-label table of K ≥ 3 classes (targets `y` [N] over the rows of
+    /// x [N, D]; z: x standardised by `scaler`), with C and its source by `chooseC`'s rule — the
+    /// same folds (salt 0), fold standardisation, sorted grid, stopping tolerances, selection and
+    /// warm start of the final fit from the last fold's fit at the chosen C — but solved in
+    /// lockstep over z (BatchedSoftmax.swift): the k CV problems walk the grid together, each with
+    /// its L-BFGS memory carried from one C to the next, then the final fit. The CV fits land
+    /// within their tolerance of chooseC's, the final fit on the same optimum.
+    static func fitSoftmax(x: DenseMatrix, z: DenseMatrix, scaler: Standardizer, y: [Int], classes: Int,
+                           options: ProbeFitOptions) -> (LogisticFit, Double, String) {
+        let d = x.cols
+        /// The rows `rows` by class of `labels`, with class weights as `weightsFor` gives them on those rows.
+        func problem(_ labels: [Int], rows: [Int]) -> SoftmaxProblem {
+            var byClass = [[Int]](repeating: [], count: classes)
+            for i in rows { byClass[labels[i]].append(i) }
+            var p = SoftmaxProblem(rowsByClass: byClass, C: options.defaultC)
+            if options.classWeight == .balanced {
+                let present = Double(byClass.filter { !$0.isEmpty }.count), n = Double(rows.count)
+                p.classWeights = byClass.map { $0.isEmpty ? 1 : n / (present * Double($0.count)) }
+            }
+            return p
+        }
+        var chosen = (c: options.defaultC, source: "default"), start: [Double]? = nil
+        if let c = options.C {
+            chosen = (c, "given")
+        } else if let (k, fold) = cvFolds(y: y, classes: classes, options: options, salt: 0) {
+            // The CV problems run over z's rows ordered by fold, so that each fold's held-out rows
+            // are one range the products can leave out (SoftmaxProblem.skippedRows).
+            let order = (0..<k).flatMap { f in y.indices.filter { fold[$0] == f } }
+            let zf = z.selecting(rows: order), yf = order.map { y[$0] }
+            var problems = [SoftmaxProblem](), heldOut = [Range<Int>](), begin = 0
+            for f in 0..<k {
+                let trainRows = y.indices.filter { fold[$0] != f }, held = begin ..< begin + (y.count - trainRows.count)
+                begin = held.upperBound
+                let fs = Standardizer(fitting: x, rows: trainRows)
+                var p = problem(yf, rows: yf.indices.filter { !held.contains($0) })
+                p.shift = (0..<d).map { (fs.mean[$0] - scaler.mean[$0]) / scaler.scale[$0] }
+                p.scale = (0..<d).map { fs.scale[$0] / scaler.scale[$0] }
+                p.skippedRows = held
+                problems.append(p)
+                heldOut.append(held)
+            }
+            let grid = options.grid.sorted()
+            let fits = BatchedSoftmax.fitPath(z: zf, problems: problems, path: grid, gtol: 1e-4, workers: options.workers)
+            // Summed fold by fold, as chooseC sums them.
+            let loss = fits.map { fitsAtC in
+                fitsAtC.indices.reduce(0.0) { $0 + heldOutLogLoss(z: zf, rows: Array(heldOut[$1]), y: yf, fit: fitsAtC[$1], problem: problems[$1]) }
+            }
+            let best = loss.indices.min { loss[$0] < loss[$1] }!
+            chosen = (grid[best], "cv")
+            let last = fits[best][k - 1]
+            start = (0..<classes).flatMap { last.weights[$0] + [last.bias[$0]] }
+        }
+        var final = problem(y, rows: Array(0..<x.rows))
+        final.C = chosen.c
+        final.start = start
+        return (BatchedSoftmax.fit(z: z, problems: [final], gtol: 1e-11)[0], chosen.c, chosen.source)
+    }
+
+    /// Mean held-out log loss of a K-class CV problem, as `LogisticRegression.logLoss` of
+    /// `LogisticRegression.probabilities` on the fold's standardised held-out rows: here the rows of
+    /// z, with the fold's standardisation folded into the fit's weights (see BatchedSoftmaxObjective).
+    static func heldOutLogLoss(z: DenseMatrix, rows: [Int], y: [Int], fit: LogisticFit, problem: SoftmaxProblem) -> Double {
+        let d = z.cols, k = fit.weights.count
+        var v = [Double](repeating: 0, count: k * d), c = fit.bias
+        for r in 0..<k {
+            for j in 0..<d {
+                v[r * d + j] = fit.weights[r][j] / (problem.scale?[j] ?? 1)
+                c[r] -= (problem.shift?[j] ?? 0) * v[r * d + j]
+            }
+        }
+        var s = 0.0, e = [Double](repeating: 0, count: k)
+        z.data.withUnsafeBufferPointer { zp in v.withUnsafeBufferPointer { vp in
+            for i in rows {
+                for r in 0..<k { e[r] = c[r] + dotD(zp.baseAddress! + i * d, vp.baseAddress! + r * d, d) }
+                let top = e.max()!
+                var total = 0.0
+                for r in 0..<k { e[r] = expD(e[r] - top); total += e[r] }
+                s -= logD(min(max(e[y[i]] / total, 1e-15), 1 - 1e-15))
+            }
+        } }
+        return s / Double(max(rows.count, 1))
     }
 
     /// Mean held-out log loss of a CV problem, as `LogisticRegression.logLoss` of

@@ -2,7 +2,8 @@
 // plain loops, the batched objective's gradient (with a fold's standardisation folded into the
 // weights) against central differences, batched fits against LogisticRegression.fit on the
 // fold's own standardised rows, LinearProbe's batched CV against chooseC + fit per tag, and
-// results that do not depend on the worker count.
+// results that do not depend on the worker count; the same for the K-class (softmax) solver
+// (BatchedSoftmax.swift).
 @testable import Probes
 import TensorCore
 import XCTest
@@ -165,6 +166,149 @@ final class BatchedSolverTests: XCTestCase {
         one.workers = 1
         four.workers = 4
         XCTAssertGreaterThan(15 * 5, BatchedLogistic.groupSize)
+        XCTAssertEqual(try LinearProbe.fit(x: x, labels: labels, options: one), try LinearProbe.fit(x: x, labels: labels, options: four))
+    }
+
+    // MARK: K-class (softmax)
+
+    /// Classes 0..<k: the argmax of x's first k columns plus noise.
+    func classes(_ x: DenseMatrix, k: Int, seed: UInt64) -> [Int] {
+        var rng = SeededGenerator(seed: seed)
+        return (0..<x.rows).map { i in
+            let s = (0..<k).map { x[i, $0 % x.cols] + 0.9 * Double(rng.nextNormal()) }
+            return s.indices.max { s[$0] < s[$1] }!
+        }
+    }
+
+    /// A K-class problem over the rows `rows` of `y`, with per-class weights.
+    func softmaxProblem(_ y: [Int], k: Int, rows: [Int], weights: [Double]? = nil, C: Double) -> SoftmaxProblem {
+        SoftmaxProblem(rowsByClass: (0..<k).map { c in rows.filter { y[$0] == c } }, classWeights: weights, C: C)
+    }
+
+    func maxAbsDiffRows(_ a: LogisticFit, _ b: LogisticFit) -> Double {
+        var worst = 0.0
+        for (wa, wb) in zip(a.weights, b.weights) { for (p, q) in zip(wa, wb) { worst = max(worst, abs(p - q)) } }
+        for (p, q) in zip(a.bias, b.bias) { worst = max(worst, abs(p - q)) }
+        return worst
+    }
+
+    /// A CV fold of a K-class table in the batch (held-out rows left out, the fold's
+    /// standardisation folded into the weights, balanced class weights) has
+    /// LogisticRegression.Objective's f and ∇f on the fold's own standardised rows; batched fits
+    /// (at one C, and along a C path) reach LogisticRegression.fit's optima.
+    func testSoftmaxBatchMatchesPerProblemObjectiveAndFits() {
+        let x = randomMatrix(1300, 6, seed: 21, offset: 1.5)
+        let scaler = Standardizer(fitting: x)
+        let z = scaler.transform(x)
+        var problems = [SoftmaxProblem](), references = [LogisticFit]()
+        for (t, k) in [3, 5].enumerated() {
+            let y = classes(x, k: k, seed: 22 + UInt64(k))
+            let C = [0.08, 20][t]
+            problems.append(softmaxProblem(y, k: k, rows: Array(0..<x.rows), C: C))
+            references.append(LogisticRegression.fit(x: z, y: y, classes: k, C: C))
+            // Fold: every fourth row held out, balanced weights on the training rows.
+            let train = y.indices.filter { $0 % 4 != t }
+            let fs = Standardizer(fitting: x, rows: train)
+            let yf = train.map { y[$0] }, sw = LogisticRegression.balancedWeights(y: yf, classes: k)
+            let classWeights = (0..<k).map { c in sw[yf.firstIndex(of: c)!] }
+            var fold = softmaxProblem(y, k: k, rows: train, weights: classWeights, C: C)
+            fold.shift = (0..<6).map { (fs.mean[$0] - scaler.mean[$0]) / scaler.scale[$0] }
+            fold.scale = (0..<6).map { fs.scale[$0] / scaler.scale[$0] }
+            let zf = fs.transform(x.selecting(rows: train))
+            references.append(LogisticRegression.fit(x: zf, y: yf, classes: k, sampleWeight: sw, C: C))
+            // Objective values at one point (θ as LogisticRegression lays it out, then packed).
+            let theta = (0..<(k * 7)).map { 0.17 * Double($0 % 9) - 0.6 }
+            var gRef = [Double](repeating: 0, count: k * 7), f = [Double](), g = [[Double]]()
+            let fRef = LogisticRegression.Objective(x: zf, y: yf, k: k, sw: sw, C: C).valueAndGradient(theta, &gRef)
+            BatchedSoftmaxObjective(z: z, problems: [fold]).evaluate([0], thetas: [BatchedSoftmax.packed(theta, classes: k)], f: &f, g: &g)
+            XCTAssertEqual(f[0], fRef, accuracy: 1e-12 * abs(fRef), "K \(k): f")
+            for (a, b) in zip(g[0], BatchedSoftmax.packed(gRef, classes: k)) { XCTAssertEqual(a, b, accuracy: 1e-12, "K \(k): ∇f") }
+            problems.append(fold)
+        }
+        // Problems of one batch share K: fit each K's pair together.
+        for (t, pair) in [Array(problems[0..<2]), Array(problems[2..<4])].enumerated() {
+            let fits = BatchedSoftmax.fit(z: z, problems: pair, gtol: 1e-11)
+            for (i, fit) in fits.enumerated() {
+                XCTAssertLessThanOrEqual(fit.gradientNorm, 1e-11, "K set \(t), problem \(i)")
+                XCTAssertLessThan(maxAbsDiffRows(fit, references[2 * t + i]), 1e-8, "K set \(t), problem \(i): batched vs per-problem θ")
+            }
+            // Along a C path (L-BFGS memory carried over) they end where fresh fits do, to what
+            // max |∇f| ≤ 1e-11 pins θ to over K·(D + 1) coordinates at curvature ≥ 1/(C·S) (the
+            // binary test's 1e-8 is too tight here: up to 8e-8 seen).
+
+            let path = BatchedSoftmax.fitPath(z: z, problems: pair, path: [0.01, 0.3, 30], gtol: 1e-11)
+            for (c, C) in [0.01, 0.3, 30].enumerated() {
+                var fresh = pair
+                for i in fresh.indices { fresh[i].C = C }
+                for (i, (a, b)) in zip(path[c], BatchedSoftmax.fit(z: z, problems: fresh, gtol: 1e-11)).enumerated() {
+                    XCTAssertLessThan(maxAbsDiffRows(a, b), 3e-7, "K set \(t), C \(C), problem \(i): path vs fresh")
+                }
+            }
+        }
+    }
+
+    /// Products block by block, leaving out each problem's skipped rows (Z of ≥ 400 rows), give
+    /// the f and ∇f of one product over all rows.
+    func testSoftmaxSkippedRowsMatchWholeProducts() {
+        let z = randomMatrix(500, 4, seed: 51)
+        let y = classes(z, k: 3, seed: 52)
+        var problems = [SoftmaxProblem]()
+        for (f, held) in [0 ..< 100, 100 ..< 230, 230 ..< 500].enumerated() {
+            var p = softmaxProblem(y, k: 3, rows: y.indices.filter { !held.contains($0) }, C: [0.1, 1, 10][f])
+            p.shift = [0.1 * Double(f), -0.2, 0.05, 0]
+            p.scale = [1.1, 0.9, 1.3 - 0.1 * Double(f), 0.7]
+            problems.append(p)
+        }
+        var skipping = problems
+        for (i, held) in [0 ..< 100, 100 ..< 230, 230 ..< 500].enumerated() { skipping[i].skippedRows = held }
+        let whole = BatchedSoftmaxObjective(z: z, problems: problems), blocked = BatchedSoftmaxObjective(z: z, problems: skipping)
+        XCTAssertEqual(whole.blocks, [0 ..< 500])
+        XCTAssertEqual(blocked.blocks, [0 ..< 100, 100 ..< 230, 230 ..< 500])
+        let thetas = (0..<3).map { p in (0..<15).map { 0.11 * Double(($0 + p) % 7) - 0.3 } }
+        var f1 = [Double](), g1 = [[Double]](), f2 = [Double](), g2 = [[Double]]()
+        whole.evaluate([0, 1, 2], thetas: thetas, f: &f1, g: &g1)
+        blocked.evaluate([0, 1, 2], thetas: thetas, f: &f2, g: &g2)
+        for p in 0..<3 {
+            XCTAssertEqual(f1[p], f2[p], accuracy: 1e-13 * abs(f1[p]), "problem \(p): f")
+            for (a, b) in zip(g1[p], g2[p]) { XCTAssertEqual(a, b, accuracy: 1e-13, "problem \(p): ∇f") }
+        }
+    }
+
+    /// A single-label probe of K ≥ 3 classes picks the C that chooseC picks, and its final fit
+    /// matches LogisticRegression.fit from chooseC's warm start (480 rows: the CV products skip
+    /// each fold's held-out rows).
+    func testSoftmaxProbeFitMatchesChooseC() throws {
+        let x = randomMatrix(480, 7, seed: 31)
+        let z = Standardizer(fitting: x).transform(x)
+        for k in [3, 5] {
+            let y = classes(x, k: k, seed: 32)
+            let labels = ProbeLabels.singleLabel(classes: (0..<k).map { "c\($0)" }, y: y)
+            for weighting in [ClassWeight.none, .balanced] {
+                let options = ProbeFitOptions(classWeight: weighting, seed: 4)
+                let probe = try LinearProbe.fit(x: x, labels: labels, options: options)
+                let (c, source, start) = LinearProbe.chooseC(x: x, y: y, classes: k, options: options, salt: 0)
+                let ref = LogisticRegression.fit(x: z, y: y, classes: k, sampleWeight: LinearProbe.weightsFor(y, k, options), C: c, initial: start)
+                XCTAssertEqual(probe.C, [c], "K \(k), \(weighting)")
+                XCTAssertEqual(probe.cSource, [source], "K \(k), \(weighting)")
+                let mine = LogisticFit(weights: probe.weights, bias: probe.bias, iterations: 0, gradientNorm: 0)
+                XCTAssertLessThan(maxAbsDiffRows(mine, ref), 1e-8, "K \(k), \(weighting)")
+            }
+        }
+    }
+
+    /// 70 K-class problems: two lockstep groups, fixed by the problems alone; and a probe's fit.
+    func testSoftmaxResultsDoNotDependOnWorkers() throws {
+        let x = randomMatrix(150, 5, seed: 41)
+        let z = Standardizer(fitting: x).transform(x)
+        let y = classes(x, k: 4, seed: 42)
+        let problems = (0..<70).map { p in softmaxProblem(y, k: 4, rows: y.indices.filter { $0 % 7 != p % 7 }, C: [0.1, 1, 10][p % 3]) }
+        XCTAssertGreaterThan(problems.count, BatchedLogistic.groupSize)
+        XCTAssertEqual(BatchedSoftmax.fitPath(z: z, problems: problems, path: [0.01, 1], gtol: 1e-6, workers: 1),
+                       BatchedSoftmax.fitPath(z: z, problems: problems, path: [0.01, 1], gtol: 1e-6, workers: 4))
+        var one = ProbeFitOptions(seed: 2), four = one
+        one.workers = 1
+        four.workers = 4
+        let labels = ProbeLabels.singleLabel(classes: ["a", "b", "c", "d"], y: y)
         XCTAssertEqual(try LinearProbe.fit(x: x, labels: labels, options: one), try LinearProbe.fit(x: x, labels: labels, options: four))
     }
 }
