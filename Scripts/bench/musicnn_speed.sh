@@ -29,9 +29,9 @@ for model in musicnn-mtt musicnn-msd; do
     for _ in 1 2 3; do
       start=$(date +%s.%N)
       "$CT" tag-audio "$OUT/corpus/files.txt" --model "$model" --embeddings "$OUT/e.npy" --taggram "$OUT/t.npy" --threads "$threads" > /dev/null 2>&1
-      t=$(echo "$(date +%s.%N) - $start" | bc -l)
-      if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
+      t=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{print b - a}')
+      best=$(awk -v t="$t" -v b="${best:-1e30}" 'BEGIN{print (t < b) ? t : b}')
     done
-    printf "%s, %d thread(s): %.2f s wall (best of 3) = %.1f s of audio per second\n" "$model" "$threads" "$best" "$(echo "$audio / $best" | bc -l)"
+    printf "%s, %d thread(s): %.2f s wall (best of 3) = %.1f s of audio per second\n" "$model" "$threads" "$best" "$(awk -v a="$audio" -v b="$best" 'BEGIN{print a / b}')"
   done
 done
