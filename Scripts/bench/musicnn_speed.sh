@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${1:-/tmp/crosstalk-musicnn-speed}
 CLIPS=${2:-40}
-swift build -c release --product crosstalk >&2
+if [ -z "${CROSSTALK:-}" ]; then swift build -c release --product crosstalk >&2; fi  # CROSSTALK=path: a binary built elsewhere
 CT="${CROSSTALK:-$(swift build -c release --show-bin-path)/crosstalk}"
 rm -rf "$OUT"; mkdir -p "$OUT"
 "$CT" corpus music --out "$OUT/corpus" --clips "$CLIPS" --seed 3 --seconds 10 --jobs 2 >&2
