@@ -13,11 +13,11 @@ CT="${CROSSTALK:-$(swift build -c release --show-bin-path)/crosstalk}"
 rm -rf "$OUT"; mkdir -p "$OUT"
 "$CT" corpus music --out "$OUT/corpus" --clips "$CLIPS" --seed 3 --seconds 10 --jobs 2 >&2
 audio=$(python3 - "$OUT/corpus/files.txt" <<'PY'
-import sys, wave
-total = 0.0
+import os, sys, wave
+total, base = 0.0, os.path.dirname(sys.argv[1])
 for line in open(sys.argv[1]):
     if line.strip():
-        with wave.open(line.strip()) as w:
+        with wave.open(os.path.join(base, line.strip())) as w:  # paths relative to the list's folder
             total += w.getnframes() / w.getframerate()
 print(f"{total:.2f}")
 PY
