@@ -7,7 +7,7 @@
 # Usage: bash Scripts/bench/projection_tprojection.sh [OUT_DIR]   (needs Scripts/setup done)
 # Corpora: $CROSSTALK_DATA or ../shared/corpora. Takes about an hour on 2 cores. Resumable: a step
 # whose output exists is skipped (delete OUT_DIR to start over). Throughput (pairs/s) of every
-# `project` run is in its .log next to the output.
+# `project` run is in its --report .md next to the output.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT="${1:-/tmp/crosstalk-projection-bench}"
@@ -25,7 +25,7 @@ EP=(); for l in de es it; do EP+=(--source "$OUT/en.s001-300.conll02" --target "
 [ -s "$OUT/europarl.weights.json" ] || "$BIN" project fit "${EP[@]}" $T --holdout pairs -o "$OUT/europarl.weights.json" > "$OUT/europarl.fit.txt"
 [ -s "$OUT/europarl-nomt.weights.json" ] || "$BIN" project fit "${EP[@]}" $T --holdout pairs --mt none -o "$OUT/europarl-nomt.weights.json" > "$OUT/europarl-nomt.fit.txt"
 for l in de es it; do
-  [ -s "$OUT/europarl.align.$l.conll" ] || "$BIN" project --method align --source "$OUT/en.s001-300.conll02" --target "$E/$l-europarl.s001-300.conll02" $T -o "$OUT/europarl.align.$l.conll" 2> "$OUT/europarl.align.$l.log"
+  [ -s "$OUT/europarl.align.$l.conll" ] || "$BIN" project --method align --source "$OUT/en.s001-300.conll02" --target "$E/$l-europarl.s001-300.conll02" $T -o "$OUT/europarl.align.$l.conll" --report "$OUT/europarl.align.$l.md"
   "$BIN" project eval --gold "$E/$l-europarl.s001-300.conll02" --pred "$OUT/europarl.align.$l.conll" > "$OUT/europarl.align.$l.txt"
 done
 
@@ -37,10 +37,10 @@ done
 [ -s "$OUT/absa.weights.json" ] || "$BIN" project fit "${AP[@]}" --tag-column 2 $T --holdout 5 -o "$OUT/absa.weights.json" > "$OUT/absa.fit.txt"
 for p in en2es/DeepL.Iker en2fr/Nayla.DeepL en2ru/Olia.DeepL; do
   n="${p%%/*}"
-  [ -s "$OUT/absa.align.$n.conll" ] || "$BIN" project --method align --source "$A/original/en/en.absa.train.tsv" --target "$A/manual_projections/$p.train.tsv" $T -o "$OUT/absa.align.$n.conll" 2> "$OUT/absa.align.$n.log"
+  [ -s "$OUT/absa.align.$n.conll" ] || "$BIN" project --method align --source "$A/original/en/en.absa.train.tsv" --target "$A/manual_projections/$p.train.tsv" $T -o "$OUT/absa.align.$n.conll" --report "$OUT/absa.align.$n.md"
   "$BIN" project eval --tag-column 2 --gold "$A/manual_projections/$p.train.tsv" --pred "$OUT/absa.align.$n.conll" > "$OUT/absa.align.$n.txt"
   # Europarl's weights applied to ABSA unchanged (no ABSA data used).
-  [ -s "$OUT/absa.tp-europarl.$n.conll" ] || "$BIN" project --source "$A/original/en/en.absa.train.tsv" --target "$A/manual_projections/$p.train.tsv" --target-lang "${n#en2}" $T -o "$OUT/absa.tp-europarl.$n.conll" 2> "$OUT/absa.tp-europarl.$n.log"
+  [ -s "$OUT/absa.tp-europarl.$n.conll" ] || "$BIN" project --source "$A/original/en/en.absa.train.tsv" --target "$A/manual_projections/$p.train.tsv" --target-lang "${n#en2}" $T -o "$OUT/absa.tp-europarl.$n.conll" --report "$OUT/absa.tp-europarl.$n.md"
   "$BIN" project eval --tag-column 2 --gold "$A/manual_projections/$p.train.tsv" --pred "$OUT/absa.tp-europarl.$n.conll" > "$OUT/absa.tp-europarl.$n.txt"
 done
 
@@ -52,7 +52,7 @@ done
 [ -s "$OUT/abstrct.weights.json" ] || "$BIN" project fit "${RP[@]}" --replace-invalid-utf8 $T --holdout 5 -o "$OUT/abstrct.weights.json" > "$OUT/abstrct.fit.txt"
 for p in ES/deepl/es_neoplasm_deepl_awesome_dev ES/nllb/es_neoplasm_nllb_awesome_dev FR/nllb/fr_neoplasm_nllb_awesome_dev IT/nllb/it_neoplasm_nllb_awesome_dev; do
   n="$(basename "$p")"
-  [ -s "$OUT/abstrct.align.$n.conll" ] || "$BIN" project --method align --replace-invalid-utf8 --source "$R/EN/neoplasm_dev.tsv" --target "$R/$p.tsv" $T -o "$OUT/abstrct.align.$n.conll" 2> "$OUT/abstrct.align.$n.log"
+  [ -s "$OUT/abstrct.align.$n.conll" ] || "$BIN" project --method align --replace-invalid-utf8 --source "$R/EN/neoplasm_dev.tsv" --target "$R/$p.tsv" $T -o "$OUT/abstrct.align.$n.conll" --report "$OUT/abstrct.align.$n.md"
   "$BIN" project eval --replace-invalid-utf8 --gold "$R/$p.tsv" --pred "$OUT/abstrct.align.$n.conll" > "$OUT/abstrct.align.$n.txt"
 done
 
@@ -64,4 +64,4 @@ done
 grep -H "all held-out\|: .* / .* / " "$OUT"/*.fit.txt
 grep -H "micro avg" "$OUT"/*.txt
 grep -H "carried" "$OUT"/*.md
-grep -H "pairs/s" "$OUT"/*.log
+grep -H "pairs/s" "$OUT"/*.md
