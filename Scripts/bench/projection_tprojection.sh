@@ -45,12 +45,13 @@ for p in en2es/DeepL.Iker en2fr/Nayla.DeepL en2ru/Olia.DeepL; do
 done
 
 # AbstRCT: neoplasm dev, English → revised es (DeepL, NLLB), fr, it (NLLB); the French file has invalid UTF-8.
-# Four lines of the French file carry two words in the token column ("plus jeunes I-Premise", space-
-# separated like the tag): a copy splits them into one token per word (the second word continues the
-# span: I- of the same type, O stays O); nothing else changes.
+# The French file has two kinds of broken lines, mended in a copy (nothing else changes): four carry two
+# words in the token column ("plus jeunes I-Premise", space-separated like the tag), split into one
+# token per word (the second continues the span: I- of the same type, O stays O); two lines (8608,
+# 8650) are a tag without its token, given the placeholder token "_".
 R="$DATA/abstrct"
 RF="$OUT/abstrct"; mkdir -p "$RF/FR/nllb"; for d in EN ES/deepl ES/nllb IT/nllb; do mkdir -p "$RF/$d"; ln -sf "$R/$d/"*.tsv "$RF/$d/"; done
-awk '{ if (NF > 2) { tag = $NF; for (i = 1; i < NF; i++) { t = (i == 1 || tag == "O") ? tag : "I-" substr(tag, 3); print $i " " t } } else print }' \
+awk '{ if (NF == 1 && ($1 == "O" || $1 ~ /^[BI]-/)) print "_ " $1; else if (NF > 2) { tag = $NF; for (i = 1; i < NF; i++) { t = (i == 1 || tag == "O") ? tag : "I-" substr(tag, 3); print $i " " t } } else print }' \
   "$R/FR/nllb/fr_neoplasm_nllb_awesome_dev.tsv" > "$RF/FR/nllb/fr_neoplasm_nllb_awesome_dev.tsv"
 R="$RF"
 RP=(); for p in ES/deepl/es_neoplasm_deepl_awesome_dev:es ES/nllb/es_neoplasm_nllb_awesome_dev:es FR/nllb/fr_neoplasm_nllb_awesome_dev:fr IT/nllb/it_neoplasm_nllb_awesome_dev:it; do
