@@ -16,6 +16,21 @@ import Darwin
 #endif
 import TensorCore
 
+/// A problem's own standardisation (Z − shift)/scale folded into one weight row: writes
+/// v = w / scale (d values) and returns c = b − shift·v, so that ((Z − shift)/scale)·w + b = Z·v + c.
+/// nil shift/scale: Z itself (v = w, c = b).
+@inline(__always)
+func foldStandardisation(_ w: UnsafePointer<Double>, bias: Double, shift: [Double]?, scale: [Double]?, d: Int,
+                         into v: UnsafeMutablePointer<Double>) -> Double {
+    var c = bias
+    for j in 0..<d {
+        let vj = scale.map { w[j] / $0[j] } ?? w[j]
+        v[j] = vj
+        if let shift { c -= shift[j] * vj }
+    }
+    return c
+}
+
 /// One binary problem of a batch: the rows of Z that count, by class (the others, e.g. a CV
 /// fold's held-out rows, are left out), one sample weight per class (sklearn's class_weight:
 /// n / (2·countₖ) for "balanced", else 1), C, and the problem's own standardisation as an affine
@@ -176,15 +191,13 @@ struct BatchedBinaryObjective: LockstepObjective {
     func evaluate(_ active: [Int], thetas: [[Double]], f: inout [Double], g: inout [[Double]]) {
         let n = z.rows, d = z.cols, d1 = d + 1, pa = active.count
         var v = [Double](repeating: 0, count: pa * d), c = [Double](repeating: 0, count: pa)
-        for (a, p) in active.enumerated() {
-            let theta = thetas[a], pr = problems[p]
-            var cc = theta[d]
-            for j in 0..<d {
-                let vj = pr.scale.map { theta[j] / $0[j] } ?? theta[j]
-                v[a * d + j] = vj
-                if let shift = pr.shift { cc -= shift[j] * vj }
+        v.withUnsafeMutableBufferPointer { vp in
+            for (a, p) in active.enumerated() {
+                let pr = problems[p]
+                c[a] = thetas[a].withUnsafeBufferPointer {
+                    foldStandardisation($0.baseAddress!, bias: $0[d], shift: pr.shift, scale: pr.scale, d: d, into: vp.baseAddress! + a * d)
+                }
             }
-            c[a] = cc
         }
         // U = V·Zᵀ [pa, N]: every problem's scores in one pass over Z.
         var u = [Double](unsafeUninitializedCapacity: pa * n) { _, count in count = pa * n }   // dgemm writes every element

@@ -162,16 +162,15 @@ struct BatchedSoftmaxObjective: LockstepObjective {
         let n = z.rows, d = z.cols, kd = k * d, pa = active.count, m = pa * k
         // V [P·K, D] and c [P·K]: problem a's class r is row a·K + r.
         var v = [Double](repeating: 0, count: m * d), c = [Double](repeating: 0, count: m)
-        for (a, p) in active.enumerated() {
-            let theta = thetas[a], pr = problems[p]
-            for r in 0..<k {
-                var cc = theta[kd + r]
-                for j in 0..<d {
-                    let vj = pr.scale.map { theta[r * d + j] / $0[j] } ?? theta[r * d + j]
-                    v[(a * k + r) * d + j] = vj
-                    if let shift = pr.shift { cc -= shift[j] * vj }
+        v.withUnsafeMutableBufferPointer { vp in
+            for (a, p) in active.enumerated() {
+                let pr = problems[p]
+                thetas[a].withUnsafeBufferPointer { tp in
+                    for r in 0..<k {
+                        c[a * k + r] = foldStandardisation(tp.baseAddress! + r * d, bias: tp[kd + r], shift: pr.shift, scale: pr.scale,
+                                                           d: d, into: vp.baseAddress! + (a * k + r) * d)
+                    }
                 }
-                c[a * k + r] = cc
             }
         }
         // U = V·Zᵀ [P·K, N]: every class score of every problem in one pass over Z, or one pass

@@ -129,11 +129,7 @@ public struct LinearProbe: Codable, Equatable, Sendable {
 
     // MARK: fitting helpers
 
-    static func weightsFor(_ y: [Int], _ classes: Int, _ options: ProbeFitOptions) -> [Double]? {
-        options.classWeight == .balanced ? LogisticRegression.balancedWeights(y: y, classes: classes) : nil
-    }
-
-    /// The stratified folds `chooseC` cross-validates over: k and each row's fold in 0..<k (per
+    /// The stratified folds the choice of C cross-validates over: k and each row's fold in 0..<k (per
     /// class, a seeded shuffle dealt round-robin); nil when k = min(maxFolds, minCount /
     /// minPerClassPerFold) < 2. `salt` is the tag index of a multi-label fit (0 for single-label);
     /// `options.seed` is the fit's seed. Public so that benchmarks can hand the same folds to sklearn.
@@ -154,19 +150,22 @@ public struct LinearProbe: Codable, Equatable, Sendable {
 
     /// Binary fits of 0/1 `targets` (each [N]) over the rows of x [N, D] (z: x standardised by
     /// `scaler`): the one-vs-rest tags of a multi-label probe (target t's folds salted with t), or
-    /// the one target of a two-class single-label probe. C and its source per target by
-    /// `chooseC`'s rule — the same folds, fold standardisation, grid order, warm starts, stopping
-    /// tolerances and selection — but solved in batches over z (BatchedLogistic.swift): every
+    /// the one target of a two-class single-label probe. C and its source per target: options.C
+    /// if given; else the sorted grid value with the least mean held-out log loss over the
+    /// `cvFolds` folds, each fold standardised on its own training part (CV fits stop at
+    /// max |∇f| ≤ 1e-4, scikit-learn's default tol: they only rank the C values), and the final
+    /// fit (to 1e-11) warm-started from the last fold's fit at the chosen C; else defaultC when
+    /// there are fewer than two folds. Solved in batches over z (BatchedLogistic.swift): every
     /// (target, fold) CV problem walks the sorted grid with its L-BFGS memory carried from one C
     /// to the next (fold f of target t counts its training rows only, its standardisation
-    /// referred to `scaler`), then all final fits at once. The CV fits land within their
-    /// tolerance of chooseC's; the final fits on the same optima.
+    /// referred to `scaler`), then all final fits at once. The tests hold this against a
+    /// per-problem reference (fold copies, one `LogisticRegression.fit` per fold and C).
     static func fitBinary(x: DenseMatrix, z: DenseMatrix, scaler: Standardizer, targets: [[Int]],
                           options: ProbeFitOptions) -> [(LogisticFit, Double, String)] {
         let d = x.cols
         var chosen = [(c: Double, source: String)](repeating: (options.defaultC, "default"), count: targets.count)
         var starts = [[Double]?](repeating: nil, count: targets.count)
-        /// The rows of `rows` by target, with class weights as `weightsFor` gives them on those rows.
+        /// The rows of `rows` by target, with class_weight="balanced" weights n / (2·countₖ) on those rows.
         func problem(_ yt: [Int], rows: [Int]) -> BinaryProblem {
             let negatives = rows.filter { yt[$0] == 0 }, positives = rows.filter { yt[$0] == 1 }
             var p = BinaryProblem(negatives: negatives, positives: positives, C: options.defaultC)
@@ -225,16 +224,16 @@ public struct LinearProbe: Codable, Equatable, Sendable {
     }
 
     /// The softmax fit of a single-label table of K ≥ 3 classes (targets `y` [N] over the rows of
-    /// x [N, D]; z: x standardised by `scaler`), with C and its source by `chooseC`'s rule — the
+    /// x [N, D]; z: x standardised by `scaler`), with C and its source by `fitBinary`'s rule — the
     /// same folds (salt 0), fold standardisation, sorted grid, stopping tolerances, selection and
-    /// warm start of the final fit from the last fold's fit at the chosen C — but solved in
+    /// warm start of the final fit from the last fold's fit at the chosen C — solved in
     /// lockstep over z (BatchedSoftmax.swift): the k CV problems walk the grid together, each with
-    /// its L-BFGS memory carried from one C to the next, then the final fit. The CV fits land
-    /// within their tolerance of chooseC's, the final fit on the same optimum.
+    /// its L-BFGS memory carried from one C to the next, then the final fit.
     static func fitSoftmax(x: DenseMatrix, z: DenseMatrix, scaler: Standardizer, y: [Int], classes: Int,
                            options: ProbeFitOptions) -> (LogisticFit, Double, String) {
         let d = x.cols
-        /// The rows `rows` by class of `labels`, with class weights as `weightsFor` gives them on those rows.
+        /// The rows `rows` by class of `labels`, with class_weight="balanced" weights
+        /// (`LogisticRegression.balancedWeights`' rule) on those rows.
         func problem(_ labels: [Int], rows: [Int]) -> SoftmaxProblem {
             var byClass = [[Int]](repeating: [], count: classes)
             for i in rows { byClass[labels[i]].append(i) }
@@ -267,7 +266,7 @@ public struct LinearProbe: Codable, Equatable, Sendable {
             }
             let grid = options.grid.sorted()
             let fits = BatchedSoftmax.fitPath(z: zf, problems: problems, path: grid, gtol: 1e-4, workers: options.workers)
-            // Summed fold by fold, as chooseC sums them.
+            // Summed fold by fold.
             let loss = fits.map { fitsAtC in
                 fitsAtC.indices.reduce(0.0) { $0 + heldOutLogLoss(z: zf, rows: Array(heldOut[$1]), y: yf, fit: fitsAtC[$1], problem: problems[$1]) }
             }
@@ -288,10 +287,11 @@ public struct LinearProbe: Codable, Equatable, Sendable {
     static func heldOutLogLoss(z: DenseMatrix, rows: [Int], y: [Int], fit: LogisticFit, problem: SoftmaxProblem) -> Double {
         let d = z.cols, k = fit.weights.count
         var v = [Double](repeating: 0, count: k * d), c = fit.bias
-        for r in 0..<k {
-            for j in 0..<d {
-                v[r * d + j] = fit.weights[r][j] / (problem.scale?[j] ?? 1)
-                c[r] -= (problem.shift?[j] ?? 0) * v[r * d + j]
+        v.withUnsafeMutableBufferPointer { vp in
+            for r in 0..<k {
+                c[r] = fit.weights[r].withUnsafeBufferPointer {
+                    foldStandardisation($0.baseAddress!, bias: fit.bias[r], shift: problem.shift, scale: problem.scale, d: d, into: vp.baseAddress! + r * d)
+                }
             }
         }
         var s = 0.0, e = [Double](repeating: 0, count: k)
@@ -312,10 +312,9 @@ public struct LinearProbe: Codable, Equatable, Sendable {
     /// of z, with the fold's standardisation folded into θ [D + 1] (see BatchedBinaryObjective).
     static func heldOutLogLoss(z: DenseMatrix, rows: [Int], y: [Int], theta: [Double], problem: BinaryProblem) -> Double {
         let d = z.cols
-        var v = [Double](repeating: 0, count: d), c = theta[d]
-        for j in 0..<d {
-            v[j] = theta[j] / (problem.scale?[j] ?? 1)
-            c -= (problem.shift?[j] ?? 0) * v[j]
+        var v = [Double](repeating: 0, count: d)
+        let c = v.withUnsafeMutableBufferPointer { vp in
+            theta.withUnsafeBufferPointer { foldStandardisation($0.baseAddress!, bias: theta[d], shift: problem.shift, scale: problem.scale, d: d, into: vp.baseAddress!) }
         }
         var s = 0.0
         z.data.withUnsafeBufferPointer { zp in v.withUnsafeBufferPointer { vp in
@@ -325,36 +324,5 @@ public struct LinearProbe: Codable, Equatable, Sendable {
             }
         } }
         return s / Double(max(rows.count, 1))
-    }
-
-    /// options.C if given; else the grid value with the least mean held-out log loss over
-    /// k = min(maxFolds, minCount / minPerClassPerFold) stratified folds (each fold standardised
-    /// on its own training part); else defaultC when k < 2. The CV fits stop at max |∇f| ≤ 1e-4 —
-    /// scikit-learn's default tol, the one its LogisticRegressionCV fits use: they only rank the C
-    /// values (the final fit is solved to 1e-11). Also returns the last fold's fit at the chosen C,
-    /// a warm start for the final fit (which converges to the same optimum from any start).
-    static func chooseC(x: DenseMatrix, y: [Int], classes: Int, options: ProbeFitOptions, salt: UInt64) -> (Double, String, LogisticFit?) {
-        if let c = options.C { return (c, "given", nil) }
-        guard let (k, fold) = cvFolds(y: y, classes: classes, options: options, salt: salt) else { return (options.defaultC, "default", nil) }
-        var last = [LogisticFit?](repeating: nil, count: options.grid.count)
-        var loss = [Double](repeating: 0, count: options.grid.count)
-        let grid = options.grid.sorted()
-        for f in 0..<k {
-            let trainRows = y.indices.filter { fold[$0] != f }, valRows = y.indices.filter { fold[$0] == f }
-            let xt = x.selecting(rows: trainRows), yt = trainRows.map { y[$0] }
-            let scaler = Standardizer(fitting: xt)
-            let zt = scaler.transform(xt), zv = scaler.transform(x.selecting(rows: valRows))
-            let yv = valRows.map { y[$0] }
-            var warm: LogisticFit? = nil
-            for (g, c) in grid.enumerated() {
-                let fit = LogisticRegression.fit(x: zt, y: yt, classes: classes, sampleWeight: weightsFor(yt, classes, options),
-                                                 C: c, initial: warm, gtol: 1e-4)
-                warm = fit
-                last[g] = fit
-                loss[g] += LogisticRegression.logLoss(y: yv, probabilities: LogisticRegression.probabilities(x: zv, weights: fit.weights, bias: fit.bias))
-            }
-        }
-        let best = loss.indices.min { loss[$0] < loss[$1] }!
-        return (grid[best], "cv", last[best])
     }
 }

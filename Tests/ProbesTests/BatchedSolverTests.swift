@@ -1,8 +1,9 @@
 // The lockstep binary solver (BatchedLogistic.swift) against the per-problem path: dgemm against
 // plain loops, the batched objective's gradient (with a fold's standardisation folded into the
 // weights) against central differences, batched fits against LogisticRegression.fit on the
-// fold's own standardised rows, LinearProbe's batched CV against chooseC + fit per tag, and
-// results that do not depend on the worker count; the same for the K-class (softmax) solver
+// fold's own standardised rows, LinearProbe's batched CV against the per-problem reference
+// (chooseC + fit per tag, at the end of this file), and results that do not depend on the worker
+// count; the same for the K-class (softmax) solver
 // (BatchedSoftmax.swift).
 @testable import Probes
 import TensorCore
@@ -310,5 +311,44 @@ final class BatchedSolverTests: XCTestCase {
         four.workers = 4
         let labels = ProbeLabels.singleLabel(classes: ["a", "b", "c", "d"], y: y)
         XCTAssertEqual(try LinearProbe.fit(x: x, labels: labels, options: one), try LinearProbe.fit(x: x, labels: labels, options: four))
+    }
+}
+
+/// The straightforward path the batched solvers replaced, kept as their reference: each CV fold
+/// copied and standardised on its own, one `LogisticRegression.fit` per fold and C.
+extension LinearProbe {
+    static func weightsFor(_ y: [Int], _ classes: Int, _ options: ProbeFitOptions) -> [Double]? {
+        options.classWeight == .balanced ? LogisticRegression.balancedWeights(y: y, classes: classes) : nil
+    }
+
+    /// The per-problem reference of the C choice the batched paths implement: options.C if given;
+    /// else the grid value with the least mean held-out log loss over k = min(maxFolds, minCount / minPerClassPerFold) stratified folds (each fold standardised
+    /// on its own training part); else defaultC when k < 2. The CV fits stop at max |∇f| ≤ 1e-4 —
+    /// scikit-learn's default tol, the one its LogisticRegressionCV fits use: they only rank the C
+    /// values (the final fit is solved to 1e-11). Also returns the last fold's fit at the chosen C,
+    /// a warm start for the final fit (which converges to the same optimum from any start).
+    static func chooseC(x: DenseMatrix, y: [Int], classes: Int, options: ProbeFitOptions, salt: UInt64) -> (Double, String, LogisticFit?) {
+        if let c = options.C { return (c, "given", nil) }
+        guard let (k, fold) = cvFolds(y: y, classes: classes, options: options, salt: salt) else { return (options.defaultC, "default", nil) }
+        var last = [LogisticFit?](repeating: nil, count: options.grid.count)
+        var loss = [Double](repeating: 0, count: options.grid.count)
+        let grid = options.grid.sorted()
+        for f in 0..<k {
+            let trainRows = y.indices.filter { fold[$0] != f }, valRows = y.indices.filter { fold[$0] == f }
+            let xt = x.selecting(rows: trainRows), yt = trainRows.map { y[$0] }
+            let scaler = Standardizer(fitting: xt)
+            let zt = scaler.transform(xt), zv = scaler.transform(x.selecting(rows: valRows))
+            let yv = valRows.map { y[$0] }
+            var warm: LogisticFit? = nil
+            for (g, c) in grid.enumerated() {
+                let fit = LogisticRegression.fit(x: zt, y: yt, classes: classes, sampleWeight: weightsFor(yt, classes, options),
+                                                 C: c, initial: warm, gtol: 1e-4)
+                warm = fit
+                last[g] = fit
+                loss[g] += LogisticRegression.logLoss(y: yv, probabilities: LogisticRegression.probabilities(x: zv, weights: fit.weights, bias: fit.bias))
+            }
+        }
+        let best = loss.indices.min { loss[$0] < loss[$1] }!
+        return (grid[best], "cv", last[best])
     }
 }
