@@ -146,11 +146,8 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, workers: In
         let xc = x.contiguous(), wc = weight.contiguous()
         let rows = xc.count / inFeatures
         let y = Tensor(uninitialized: lead + [outFeatures])  // column blocks cover every column, beta 0
-        // Column blocks rounded to 16 floats so every block starts on a 64-byte boundary.
-        let per = ((outFeatures + workers - 1) / workers + 15) / 16 * 16
-        Parallel.forEach(workers, workers: workers) { c in
-            let n0 = c * per, n1 = min(outFeatures, n0 + per)
-            guard n0 < n1, rows > 0 else { return }
+        forEachColumnBlock(outFeatures, blocks: workers) { n0, n1 in
+            guard rows > 0 else { return }
             sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, blasint(rows), blasint(n1 - n0), blasint(inFeatures), 1,
                   xc.base, blasint(inFeatures), wc.base + n0 * inFeatures, blasint(inFeatures),
                   0, y.base + n0, blasint(outFeatures))
@@ -194,12 +191,9 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor, residual: Tensor?,
     let rows = inFeatures > 0 ? xc.count / inFeatures : lead.reduce(1, *)
     let y = Tensor(uninitialized: lead + [outFeatures])  // every element: bias (+ residual), then += x·Wᵀ
     let blocks = workers > 1 && outFeatures >= 64 * workers ? workers : 1
-    // Column blocks rounded to 16 floats so every block starts on a 64-byte boundary.
-    let per = ((outFeatures + blocks - 1) / blocks + 15) / 16 * 16
     let yp = y.base, bp = UnsafePointer(bc.base), rp = rc.map { UnsafePointer($0.base) }
-    Parallel.forEach(blocks, workers: blocks) { c in
-        let n0 = c * per, n1 = min(outFeatures, n0 + per)
-        guard n0 < n1, rows > 0 else { return }
+    forEachColumnBlock(outFeatures, blocks: blocks) { n0, n1 in
+        guard rows > 0 else { return }
         for r in 0..<rows {
             let row = yp + r * outFeatures
             if let rp {
@@ -215,4 +209,14 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor, residual: Tensor?,
               1, yp + n0, blasint(outFeatures))
     }
     return y
+}
+
+/// Calls `body(n0, n1)` for each of `blocks` column blocks of `columns`, one thread each; blocks
+/// are rounded to 16 floats so that every block starts on a 64-byte boundary (empty ones skipped).
+func forEachColumnBlock(_ columns: Int, blocks: Int, _ body: (Int, Int) -> Void) {
+    let per = ((columns + blocks - 1) / blocks + 15) / 16 * 16
+    Parallel.forEach(blocks, workers: blocks) { c in
+        let n0 = c * per, n1 = min(columns, n0 + per)
+        if n0 < n1 { body(n0, n1) }
+    }
 }
